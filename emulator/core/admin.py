@@ -1,0 +1,119 @@
+"""Control plane under /__emulator: reset, clock, state, journal, config, snapshots.
+
+Open in-process; in server mode every call needs the ``X-Admin-Token`` header.
+"""
+from __future__ import annotations
+
+import hmac
+import json
+
+from flask import Blueprint, current_app, request
+
+from .clock import parse_duration, parse_instant
+from .errors import ApiError
+from .http import json_response
+
+bp = Blueprint("emulator_admin", __name__, url_prefix="/__emulator")
+
+
+class AdminError(ApiError):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(status)
+        self.message = message
+
+    def body(self) -> dict:
+        return {"error": self.message}
+
+
+def _emulator():
+    return current_app.extensions["emulator"]
+
+
+@bp.before_request
+def _require_token():
+    expected = _emulator().config.admin_token
+    given = request.headers.get("X-Admin-Token", "")
+    if expected and not hmac.compare_digest(given.encode(), expected.encode()):
+        raise AdminError(401, "X-Admin-Token header missing or wrong")
+
+
+def _body() -> dict:
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        return {}
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        raise AdminError(400, "body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise AdminError(400, "body must be a JSON object")
+    return body
+
+
+@bp.post("/reset")
+def reset():
+    body = _body()
+    _emulator().reset(clock=bool(body.get("clock", True)))
+    return json_response({"reset": True})
+
+
+@bp.route("/clock", methods=["GET", "POST"])
+def clock():
+    """``{"advance": "31d"}``, ``{"set": ISO}``, ``{"freeze": true|false}``; combinable."""
+    emu = _emulator()
+    if request.method == "POST":
+        body = _body()
+        unknown = set(body) - {"advance", "set", "freeze"}
+        if unknown:
+            raise AdminError(400, f"unknown clock keys: {sorted(unknown)}")
+        try:
+            if "freeze" in body:
+                emu.clock.freeze(bool(body["freeze"]))
+            if "set" in body:
+                emu.clock.set(parse_instant(str(body["set"])))
+            if "advance" in body:
+                emu.clock.advance(parse_duration(body["advance"]))
+        except ValueError as exc:
+            raise AdminError(400, str(exc)) from None
+    return json_response(emu.clock.state())
+
+
+@bp.get("/state")
+def state():
+    return json_response(_emulator().summary())
+
+
+@bp.get("/journal")
+def journal():
+    limit = request.args.get("limit", type=int)
+    return json_response({"entries": _emulator().journal.entries(limit)})
+
+
+@bp.route("/config", methods=["GET", "POST"])
+def config():
+    """Org settings (limits, session timeout, caps) of the default org."""
+    backend = _emulator().salesforce
+    with backend.lock:
+        org = backend.default_org().org
+        if request.method == "POST":
+            try:
+                org.config.update(_body().get("salesforce", {}))
+            except (KeyError, ValueError, TypeError) as exc:
+                raise AdminError(400, f"bad config value: {exc}") from None
+        return json_response({"salesforce": org.config.as_dict()})
+
+
+@bp.post("/snapshot")
+def snapshot():
+    name = str(_body().get("name", "default"))
+    return json_response({"snapshot": _emulator().snapshot(name)})
+
+
+@bp.post("/restore")
+def restore():
+    name = str(_body().get("name", "default"))
+    try:
+        _emulator().restore(name)
+    except KeyError:
+        raise AdminError(404, f"no snapshot named {name!r}") from None
+    return json_response({"restored": name})

@@ -1,0 +1,89 @@
+"""Salesforce-style ids and the seeded random source for tokens.
+
+A Salesforce id is 15 case-sensitive base-62 characters (3-character key
+prefix first); APIs return the 18-character form whose 3-character suffix
+encodes the case of the first 15 (SPEC SF-REST-3).
+"""
+from __future__ import annotations
+
+import random
+import re
+import string
+import threading
+
+BASE62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
+_SUFFIX_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
+_ID_RE = re.compile(r"^[0-9A-Za-z]{15}(?:[0-9A-Za-z]{3})?$")
+
+
+def checksum_suffix(id15: str) -> str:
+    """The 3 characters that make a 15-character id case-insensitive."""
+    suffix = []
+    for start in (0, 5, 10):
+        bits = 0
+        for j, char in enumerate(id15[start:start + 5]):
+            if "A" <= char <= "Z":
+                bits |= 1 << j
+        suffix.append(_SUFFIX_ALPHABET[bits])
+    return "".join(suffix)
+
+
+def to_18(record_id: str) -> str:
+    return record_id if len(record_id) == 18 else record_id + checksum_suffix(record_id)
+
+
+def normalize_id(value: str) -> str | None:
+    """Return the canonical 18-character id, or None when malformed."""
+    if not isinstance(value, str) or not _ID_RE.match(value):
+        return None
+    if len(value) == 15:
+        return value + checksum_suffix(value)
+    if checksum_suffix(value[:15]) != value[15:].upper():
+        return None
+    return value[:15] + checksum_suffix(value[:15])
+
+
+def encode62(number: int, width: int) -> str:
+    chars = []
+    for _ in range(width):
+        number, rem = divmod(number, 62)
+        chars.append(BASE62[rem])
+    return "".join(reversed(chars))
+
+
+class IdSource:
+    """Deterministic id and token source; the same seed gives the same ids."""
+
+    def __init__(self, seed: int | None = None, pod: str = "Hs") -> None:
+        self._lock = threading.Lock()
+        self._seed = seed
+        self._pod = pod
+        self.reset()
+
+    def reset(self) -> None:
+        with self._lock:
+            self._counters: dict[str, int] = {}
+            self._random = random.Random(self._seed) if self._seed is not None else random.SystemRandom()
+
+    def new_id(self, prefix: str) -> str:
+        """An 18-character id with the given 3-character key prefix."""
+        with self._lock:
+            count = self._counters.get(prefix, 0) + 1
+            self._counters[prefix] = count
+        id15 = prefix + self._pod + "0" + encode62(count, 9)
+        return id15 + checksum_suffix(id15)
+
+    def token(self, length: int = 32, alphabet: str = BASE62) -> str:
+        with self._lock:
+            return "".join(self._random.choice(alphabet) for _ in range(length))
+
+    def hex(self, length: int) -> str:
+        return self.token(length, "0123456789abcdef")
+
+    def state(self) -> dict:
+        with self._lock:
+            return dict(self._counters)
+
+    def restore(self, counters: dict) -> None:
+        with self._lock:
+            self._counters = dict(counters)

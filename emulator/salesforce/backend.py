@@ -1,0 +1,202 @@
+"""The Salesforce backend: all state of the emulated Salesforce, no HTTP.
+
+Holds orgs (users, connected apps, schema, records, counters) and OAuth
+grants. Routes call its methods under ``self.lock``.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, Callable
+
+from ..core.ids import IdSource
+from ..core.state import Backend
+from .auth import Grant, check_client, check_code, check_password, parse_scopes
+from .errors import OAuthError, SalesforceError
+from .identity import ConnectedApp, Org, OrgConfig, User
+from .records import OrgData, Records
+from .tokens import TokenStore
+
+
+class SalesforceBackend(Backend):
+    """Orgs and OAuth grants; one instance per emulator."""
+
+    state_attributes = ("orgs", "tokens", "id_counters")
+
+    def __init__(self, ids: IdSource, now: Callable[[], datetime], fixture: dict | None = None) -> None:
+        self.ids = ids
+        self.now = now
+        self.fixture = fixture or {}
+        super().__init__()
+
+    # -- state -------------------------------------------------------------------
+    def _initial_state(self) -> None:
+        self.orgs: dict[str, OrgData] = {}
+        self.tokens = TokenStore()
+        self.id_counters: dict = {}
+        if self.fixture:
+            self.load_fixture(self.fixture)
+
+    def snapshot(self) -> dict[str, Any]:
+        with self.lock:
+            self.id_counters = self.ids.state()
+            return super().snapshot()
+
+    def restore(self, snapshot: dict[str, Any]) -> None:
+        with self.lock:
+            super().restore(snapshot)
+            self.ids.restore(self.id_counters)
+
+    def load_fixture(self, fixture: dict) -> OrgData:
+        """Create an org from a fixture dict (the ``fixtures/demo.yaml`` format)."""
+        with self.lock:
+            org_spec = fixture.get("org", {})
+            org = Org(self.ids.new_id("00D"), org_spec.get("name", "Harness Demo Org"))
+            org.config.update({k: v for k, v in org_spec.items() if k != "name"})
+            data = OrgData(org)
+            self.orgs[org.id] = data
+            for spec in fixture.get("users", []):
+                self.add_user(data, spec)
+            for spec in fixture.get("connected_apps", []):
+                self.add_app(data, spec)
+            return data
+
+    def add_user(self, data: OrgData, spec: dict) -> User:
+        with self.lock:
+            user = User(self.ids.new_id("005"), spec["username"], spec["password"], spec.get("security_token", ""),
+                        spec.get("first_name", ""), spec["last_name"] if "last_name" in spec else "User",
+                        spec.get("email", spec["username"]))
+            data.org.users[user.id] = user
+            now = self.now().replace(microsecond=0)
+            data.store("User").insert({
+                "Id": user.id, "IsDeleted": False, "Username": user.username, "FirstName": user.first_name,
+                "LastName": user.last_name, "Name": user.name, "Email": user.email, "IsActive": user.active,
+                "TimeZoneSidKey": user.time_zone, "CreatedDate": now, "LastModifiedDate": now,
+                "SystemModstamp": now, "CreatedById": user.id, "LastModifiedById": user.id})
+            return user
+
+    def add_app(self, data: OrgData, spec: dict) -> ConnectedApp:
+        with self.lock:
+            run_as = data.org.user_by_username(spec["run_as"]) if spec.get("run_as") else None
+            scopes = spec.get("scopes", ["api"])
+            app = ConnectedApp(
+                name=spec.get("name", spec["client_id"]), client_id=spec["client_id"],
+                client_secret=spec["client_secret"], callback_urls=list(spec.get("callback_urls", [])),
+                scopes=frozenset(scopes.split() if isinstance(scopes, str) else scopes),
+                client_credentials_enabled=bool(spec.get("client_credentials_enabled", False)),
+                run_as_user_id=run_as.id if run_as else None,
+                propagation_delay=timedelta(seconds=spec.get("propagation_delay_seconds", 0)),
+                changed_at=self.now() if spec.get("propagation_delay_seconds") else None)
+            data.org.apps[app.client_id] = app
+            return app
+
+    # -- lookups -----------------------------------------------------------------
+    def default_org(self) -> OrgData:
+        if not self.orgs:
+            raise SalesforceError(500, "UNKNOWN_EXCEPTION", "the emulator has no org; load a fixture")
+        return next(iter(self.orgs.values()))
+
+    def org_data(self, org_id: str) -> OrgData:
+        return self.orgs[org_id]
+
+    def org_for_client(self, client_id: str | None) -> OrgData:
+        for data in self.orgs.values():
+            if client_id and client_id in data.org.apps:
+                return data
+        return self.default_org()
+
+    def org_for_username(self, username: str | None) -> OrgData:
+        for data in self.orgs.values():
+            if username and data.org.user_by_username(username):
+                return data
+        return self.default_org()
+
+    def records(self, org_id: str, user_id: str) -> Records:
+        return Records(self.orgs[org_id], self.ids, self.now(), user_id)
+
+    # -- OAuth grants (SPEC SF-OAUTH-2..5) -----------------------------------------
+    def _grant(self, data: OrgData, user: User, app: ConnectedApp | None, scopes: frozenset[str],
+               with_refresh: bool) -> Grant:
+        refresh = None
+        if with_refresh and app is not None:
+            refresh = self.tokens.issue_refresh(self.ids, data.org.id, user.id, app.client_id, scopes).token
+        session = self.tokens.issue_session(self.ids, data.org.id, user.id, app.client_id if app else None,
+                                            scopes, self.now(), refresh)
+        return Grant(data.org, user, session, app, refresh)
+
+    def password_grant(self, client_id: str | None, client_secret: str | None, username: str | None,
+                       password: str | None) -> Grant:
+        with self.lock:
+            data = self.org_for_client(client_id)
+            app = check_client(data.org, client_id, client_secret, self.now())
+            user = check_password(data.org, username, password)
+            return self._grant(data, user, app, app.scopes, with_refresh=False)
+
+    def client_credentials_grant(self, client_id: str | None, client_secret: str | None) -> Grant:
+        with self.lock:
+            data = self.org_for_client(client_id)
+            app = check_client(data.org, client_id, client_secret, self.now())
+            if not app.client_credentials_enabled or app.run_as_user_id is None:
+                raise OAuthError("invalid_grant", "no client credentials user enabled")
+            user = data.org.users[app.run_as_user_id]
+            return self._grant(data, user, app, app.scopes, with_refresh=False)
+
+    def soap_login(self, username: str | None, password: str | None) -> Grant:
+        """SOAP ``login()`` (SPEC SF-SOAP-1): a full-access session, no app."""
+        with self.lock:
+            data = self.org_for_username(username)
+            user = check_password(data.org, username, password)
+            return self._grant(data, user, None, frozenset({"api", "full", "web"}), with_refresh=False)
+
+    def authorize(self, client_id: str | None, redirect_uri: str | None, scope: str | None,
+                  username: str | None, password: str | None) -> tuple[ConnectedApp, str]:
+        """Approve an authorization request; returns (app, code). Login uses the plain password."""
+        with self.lock:
+            data = self.org_for_client(client_id)
+            app = self.authorize_app(client_id, redirect_uri)
+            user = data.org.user_by_username(username or "")
+            if user is None or user.password != (password or ""):
+                raise OAuthError("invalid_grant", "authentication failure")
+            requested = parse_scopes(scope) or app.scopes
+            if not requested <= app.scopes | {"id", "profile", "email", "address", "phone"}:
+                raise OAuthError("invalid_scope", "the requested scope is not allowed")
+            code = self.tokens.issue_code(self.ids, data.org.id, user.id, app.client_id, redirect_uri or "",
+                                          requested, self.now())
+            return app, code.code
+
+    def authorize_app(self, client_id: str | None, redirect_uri: str | None) -> ConnectedApp:
+        """The app of an authorize request, with its callback matched exactly (SF-OAUTH-4)."""
+        with self.lock:
+            data = self.org_for_client(client_id)
+            app = data.org.apps.get(client_id or "")
+            if app is None or not app.effective(self.now()):
+                raise OAuthError("invalid_client_id", "client identifier invalid")
+            if redirect_uri not in app.callback_urls:
+                raise OAuthError("redirect_uri_mismatch", "redirect_uri must match configuration")
+            return app
+
+    def code_grant(self, client_id: str | None, client_secret: str | None, code: str | None,
+                   redirect_uri: str | None) -> Grant:
+        with self.lock:
+            data = self.org_for_client(client_id)
+            app = check_client(data.org, client_id, client_secret, self.now())
+            grant = check_code(self.tokens, code, app, redirect_uri, self.now())
+            user = data.org.users[grant.user_id]
+            wants_refresh = bool(grant.scopes & {"refresh_token", "offline_access", "full"})
+            return self._grant(data, user, app, grant.scopes, with_refresh=wants_refresh)
+
+    def refresh_grant(self, client_id: str | None, client_secret: str | None, refresh_token: str | None) -> Grant:
+        with self.lock:
+            data = self.org_for_client(client_id)
+            app = check_client(data.org, client_id, client_secret, self.now(), require_secret=False)
+            grant = self.tokens.refresh.get(refresh_token or "")
+            if grant is None or grant.revoked or grant.client_id != app.client_id:
+                raise OAuthError("invalid_grant", "expired access/refresh token")
+            user = data.org.users[grant.user_id]
+            session = self.tokens.issue_session(self.ids, data.org.id, user.id, app.client_id, grant.scopes,
+                                                self.now(), grant.token)
+            return Grant(data.org, user, session, app, None)
+
+    def revoke(self, token: str | None) -> None:
+        with self.lock:
+            if not token or not self.tokens.revoke(token):
+                raise OAuthError("invalid_token")

@@ -1,0 +1,102 @@
+"""Orgs, users and connected apps (SPEC SF-OAUTH-1)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+
+@dataclass
+class OrgConfig:
+    """Per-org settings; every value can come from a fixture file or the admin API."""
+
+    session_timeout: timedelta = timedelta(hours=2)
+    daily_api_limit: int = 15000
+    daily_bulk_api_limit: int = 10000
+    custom_field_cap: int = 25
+    custom_field_cap_scope: str = "all"  # "all" custom fields, or "unique_external" ones only
+    deletion_window_days: int = 30
+    updated_window_days: int = 30
+    recycle_bin_days: int = 15
+    max_body_bytes: int = 50 * 1024 * 1024
+    concurrent_request_limit: int = 25
+
+    def as_dict(self) -> dict:
+        return {
+            "session_timeout_minutes": self.session_timeout.total_seconds() / 60,
+            "daily_api_limit": self.daily_api_limit,
+            "daily_bulk_api_limit": self.daily_bulk_api_limit,
+            "custom_field_cap": self.custom_field_cap,
+            "custom_field_cap_scope": self.custom_field_cap_scope,
+            "deletion_window_days": self.deletion_window_days,
+            "updated_window_days": self.updated_window_days,
+            "recycle_bin_days": self.recycle_bin_days,
+            "max_body_bytes": self.max_body_bytes,
+            "concurrent_request_limit": self.concurrent_request_limit,
+        }
+
+    def update(self, values: dict) -> None:
+        """Apply settings given in the units of :meth:`as_dict`; unknown keys raise KeyError."""
+        for key, value in values.items():
+            if key == "session_timeout_minutes":
+                self.session_timeout = timedelta(minutes=float(value))
+            elif key == "custom_field_cap_scope":
+                if value not in ("all", "unique_external"):
+                    raise ValueError("custom_field_cap_scope must be 'all' or 'unique_external'")
+                self.custom_field_cap_scope = value
+            elif key in self.as_dict():
+                setattr(self, key, int(value))
+            else:
+                raise KeyError(key)
+
+
+@dataclass
+class User:
+    id: str
+    username: str
+    password: str
+    security_token: str
+    first_name: str
+    last_name: str
+    email: str
+    time_zone: str = "America/Los_Angeles"
+    active: bool = True
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+@dataclass
+class ConnectedApp:
+    name: str
+    client_id: str
+    client_secret: str
+    callback_urls: list[str]
+    scopes: frozenset[str]
+    client_credentials_enabled: bool = False
+    run_as_user_id: str | None = None
+    propagation_delay: timedelta = timedelta(0)
+    changed_at: datetime | None = None
+
+    def effective(self, now: datetime) -> bool:
+        """A new or changed app takes effect only after its propagation delay (seed 002)."""
+        return self.changed_at is None or now >= self.changed_at + self.propagation_delay
+
+    def issues_refresh_tokens(self) -> bool:
+        return bool(self.scopes & {"refresh_token", "offline_access", "full"})
+
+
+@dataclass
+class Org:
+    id: str
+    name: str
+    config: OrgConfig = field(default_factory=OrgConfig)
+    users: dict[str, User] = field(default_factory=dict)  # id -> user
+    apps: dict[str, ConnectedApp] = field(default_factory=dict)  # client_id -> app
+
+    def user_by_username(self, username: str) -> User | None:
+        lowered = username.lower()
+        for user in self.users.values():
+            if user.username.lower() == lowered:
+                return user
+        return None

@@ -1,0 +1,237 @@
+"""Record operations of one org: create, read, update, delete, undelete, upsert.
+
+Callers hold the backend lock. Every method raises :class:`ValidationFailure`
+(a record-level problem, rendered per record by collections) or
+:class:`SalesforceError` (a request-level problem).
+"""
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from ..core.ids import IdSource, normalize_id
+from .errors import ErrorDetail, SalesforceError, ValidationFailure
+from .identity import Org
+from .limits import UsageCounter
+from .schema import SObjectSchema, Schema
+from .store import ObjectStore
+from .validation import coerce_record
+
+NAME_COMPOSED = {"Contact", "Lead", "User"}
+
+
+@dataclass
+class OrgData:
+    """Everything one org holds besides identity: schema, records, counters."""
+
+    org: Org
+    schema: Schema = field(default_factory=Schema)
+    stores: dict[str, ObjectStore] = field(default_factory=dict)
+    deletions: dict[str, deque] = field(default_factory=dict)  # object -> deque[(deleted_at, id)]
+    recycle_bin: deque = field(default_factory=deque)  # (deleted_at, object, id) in deletion order
+    api_usage: UsageCounter = field(default_factory=UsageCounter)
+    bulk_usage: UsageCounter = field(default_factory=UsageCounter)
+    in_flight: int = 0
+
+    def store(self, sobject: str) -> ObjectStore:
+        """The store of a canonical object name (created on first use)."""
+        found = self.stores.get(sobject)
+        if found is None:
+            found = self.stores[sobject] = ObjectStore(self.schema.get(sobject))
+        return found
+
+
+def second(moment: datetime) -> datetime:
+    """Salesforce timestamps carry whole seconds."""
+    return moment.replace(microsecond=0)
+
+
+class Records:
+    """Record operations bound to one org's data, a clock reading and the id source."""
+
+    def __init__(self, data: OrgData, ids: IdSource, now: datetime, user_id: str) -> None:
+        self.data = data
+        self.ids = ids
+        self.now = second(now)
+        self.user_id = user_id
+        self.purge_recycle_bin()
+
+    # -- lookups ---------------------------------------------------------------
+    def schema(self, sobject: str) -> SObjectSchema:
+        found = self.data.schema.get(sobject)
+        if found is None:
+            raise SalesforceError(404, "NOT_FOUND", "The requested resource does not exist")
+        return found
+
+    def live(self, schema: SObjectSchema, record_id: str, *, on_get: bool = False) -> dict:
+        """The live record, or the real error for a malformed, unknown or deleted id."""
+        normalized = normalize_id(record_id)
+        if normalized is None or normalized[:3] != schema.key_prefix:
+            if on_get:
+                raise SalesforceError(404, "NOT_FOUND", f"Provided external ID field does not exist or is not "
+                                      f"accessible: {record_id}")
+            raise SalesforceError(400, "MALFORMED_ID", f"{schema.name} ID: id value of incorrect type: "
+                                  f"{record_id}", ["Id"])
+        record = self.data.store(schema.name).get(normalized)
+        if record is None:
+            raise SalesforceError(404, "NOT_FOUND", "The requested resource does not exist")
+        if record["IsDeleted"]:
+            if on_get:
+                raise SalesforceError(404, "NOT_FOUND", "The requested resource does not exist")
+            raise SalesforceError(404, "ENTITY_IS_DELETED", "entity is deleted", [])
+        return record
+
+    # -- writes ----------------------------------------------------------------
+    def create(self, sobject: str, payload: Any) -> dict:
+        schema = self.schema(sobject)
+        self._require_writable(schema)
+        values = coerce_record(schema, payload, creating=True)
+        self._check_references(schema, values)
+        self._check_unique(schema, values, None)
+        record = {f.name: f.default for f in schema.fields.values()}
+        record.update(values)
+        record_id = self.ids.new_id(schema.key_prefix)
+        record.update(Id=record_id, IsDeleted=False, CreatedDate=self.now, CreatedById=self.user_id,
+                      LastModifiedDate=self.now, LastModifiedById=self.user_id, SystemModstamp=self.now)
+        if "OwnerId" in schema.fields and record.get("OwnerId") is None:
+            record["OwnerId"] = self.user_id
+        self._compose_name(schema, record)
+        self.data.store(schema.name).insert(record)
+        return record
+
+    def update(self, sobject: str, record_id: str, payload: Any) -> dict:
+        schema = self.schema(sobject)
+        self._require_writable(schema)
+        record = self.live(schema, record_id)
+        values = coerce_record(schema, payload, creating=False, existing=record)
+        self._check_references(schema, values)
+        self._check_unique(schema, values, record["Id"])
+        values.update(LastModifiedDate=self.now, LastModifiedById=self.user_id, SystemModstamp=self.now)
+        merged = {**record, **values}
+        self._compose_name(schema, merged)
+        if "Name" in merged and merged.get("Name") != record.get("Name"):
+            values["Name"] = merged["Name"]
+        return self.data.store(schema.name).update(record["Id"], values)
+
+    def delete(self, sobject: str, record_id: str) -> dict:
+        schema = self.schema(sobject)
+        self._require_writable(schema)
+        record = self.live(schema, record_id)
+        self.data.store(schema.name).update(record["Id"], {
+            "IsDeleted": True, "SystemModstamp": self.now, "LastModifiedDate": self.now,
+            "LastModifiedById": self.user_id})
+        self.data.deletions.setdefault(schema.name, deque()).append((self.now, record["Id"]))
+        self.data.recycle_bin.append((self.now, schema.name, record["Id"]))
+        return record
+
+    def undelete(self, sobject: str, record_id: str) -> dict:
+        schema = self.schema(sobject)
+        normalized = normalize_id(record_id)
+        record = self.data.store(schema.name).get(normalized) if normalized else None
+        if record is None:
+            raise SalesforceError(404, "ENTITY_IS_DELETED" if normalized else "MALFORMED_ID",
+                                  "entity is deleted" if normalized else f"invalid id: {record_id}")
+        if not record["IsDeleted"]:
+            raise SalesforceError(400, "UNDELETE_FAILED", "Entity is not in the recycle bin", [])
+        return self.data.store(schema.name).update(record["Id"], {
+            "IsDeleted": False, "SystemModstamp": self.now, "LastModifiedDate": self.now,
+            "LastModifiedById": self.user_id})
+
+    def upsert(self, sobject: str, field_name: str, value: str, payload: Any) -> tuple[dict, bool]:
+        """Create or update by external id; returns (record, created)."""
+        schema = self.schema(sobject)
+        key_field = schema.field(field_name)
+        if key_field is None:
+            raise SalesforceError(404, "NOT_FOUND", f"Provided external ID field does not exist or is not "
+                                  f"accessible: {field_name}")
+        if not (key_field.external_id or key_field.type == "id" or key_field.id_lookup):
+            raise SalesforceError(400, "INVALID_FIELD", f"Field {key_field.name} is not an External ID or "
+                                  f"indexed field for {schema.name}")
+        store = self.data.store(schema.name)
+        if key_field.type == "id":
+            matches = [store.get(normalize_id(value))] if normalize_id(value) else []
+            matches = [m for m in matches if m is not None and not m["IsDeleted"]]
+        else:
+            ids = store.lookup(key_field.name, value)
+            if ids is None:
+                ids = {r["Id"] for r in store.scan() if r.get(key_field.name) == value}
+            matches = [store.get(i) for i in ids if not store.get(i)["IsDeleted"]]
+        if isinstance(payload, dict) and key_field.name in payload and payload[key_field.name] != value:
+            raise SalesforceError(400, "INVALID_FIELD", f"The value for {key_field.name} in the body "
+                                  f"({payload[key_field.name]}) does not match the URL ({value})")
+        if len(matches) > 1:
+            raise MultipleMatches(sorted(m["Id"] for m in matches))
+        if matches:
+            return self.update(sobject, matches[0]["Id"], payload), False
+        body = dict(payload) if isinstance(payload, dict) else payload
+        if isinstance(body, dict) and key_field.type != "id":
+            body[key_field.name] = value
+        return self.create(sobject, body), True
+
+    # -- maintenance -------------------------------------------------------------
+    def purge_recycle_bin(self) -> None:
+        """Hard-delete records older than the recycle-bin period; prune the deletion log."""
+        config = self.data.org.config
+        bin_cutoff = self.now - timedelta(days=config.recycle_bin_days)
+        bin_queue = self.data.recycle_bin
+        while bin_queue and bin_queue[0][0] < bin_cutoff:
+            _, sobject, record_id = bin_queue.popleft()
+            record = self.data.store(sobject).get(record_id)
+            if record is not None and record["IsDeleted"] and record["SystemModstamp"] < bin_cutoff:
+                self.data.store(sobject).purge(record_id)
+        log_cutoff = self.now - timedelta(days=config.deletion_window_days)
+        for log in self.data.deletions.values():
+            while log and log[0][0] < log_cutoff:
+                log.popleft()
+
+    # -- rules -------------------------------------------------------------------
+    @staticmethod
+    def _require_writable(schema: SObjectSchema) -> None:
+        if not schema.api_writable:
+            raise SalesforceError(400, "INVALID_TYPE_FOR_OPERATION",
+                                  f"entity type {schema.name} does not support this operation")
+
+    def _check_references(self, schema: SObjectSchema, values: dict) -> None:
+        for name, value in values.items():
+            field_def = schema.fields[name.lower()]
+            if field_def.type != "reference" or value is None:
+                continue
+            targets = [self.data.schema.get(t) for t in field_def.reference_to]
+            target = next((t for t in targets if t and t.key_prefix == value[:3]), None)
+            if target is None:
+                raise ValidationFailure([ErrorDetail(
+                    "MALFORMED_ID", f"{field_def.label}: id value of incorrect type: {value}", [name])])
+            referenced = self.data.store(target.name).get(value)
+            if referenced is None or referenced["IsDeleted"]:
+                raise ValidationFailure([ErrorDetail(
+                    "INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", [name])])
+
+    def _check_unique(self, schema: SObjectSchema, values: dict, own_id: str | None) -> None:
+        store = self.data.store(schema.name)
+        for name, value in values.items():
+            field_def = schema.fields[name.lower()]
+            if not field_def.unique or value is None:
+                continue
+            holders = store.lookup(name, value)
+            if holders is None:
+                holders = {r["Id"] for r in store.scan(True) if r.get(name) == value}
+            others = sorted(h for h in holders if h != own_id)
+            if others:
+                raise ValidationFailure([ErrorDetail(
+                    "DUPLICATE_VALUE", f"duplicate value found: {name} duplicates value on record with id: "
+                    f"{others[0]}", [])])
+
+    @staticmethod
+    def _compose_name(schema: SObjectSchema, record: dict) -> None:
+        if schema.name in NAME_COMPOSED:
+            record["Name"] = " ".join(p for p in (record.get("FirstName"), record.get("LastName")) if p)
+
+
+class MultipleMatches(SalesforceError):
+    """Upsert found several records: HTTP 300 with their URLs."""
+
+    def __init__(self, ids: list[str]) -> None:
+        super().__init__(300, "MULTIPLE_CHOICES", "More than one record found for external id field")
+        self.ids = ids

@@ -1,0 +1,33 @@
+"""Reading JSON request bodies the way the Salesforce REST API does."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import request
+
+from ..core.http import media_type
+from .errors import SalesforceError
+
+JSON_TYPES = {"application/json", ""}
+
+
+def read_json() -> Any:
+    """The parsed body; 415 for a non-JSON media type, 400 JSON_PARSER_ERROR for bad JSON.
+
+    A missing Content-Type is read as JSON (curl and some clients omit it).
+    """
+    kind = media_type(request.headers.get("Content-Type"))
+    if kind not in JSON_TYPES and not kind.endswith("+json"):
+        raise SalesforceError(415, "UNSUPPORTED_MEDIA_TYPE",
+                              f"MediaType of '{kind}' is not supported by this resource")
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        raise SalesforceError(400, "JSON_PARSER_ERROR", "The request body is either invalid or incomplete.")
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        line, column = getattr(exc, "lineno", 1), getattr(exc, "colno", 1)
+        raise SalesforceError(400, "JSON_PARSER_ERROR",
+                              f"Unexpected character: {getattr(exc, 'msg', 'invalid JSON')} at [line:{line}, "
+                              f"column:{column}]") from None

@@ -1,0 +1,88 @@
+"""Per-org object schema: standard objects plus the org's custom fields."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .fields import FieldDef
+from .standard_objects import STANDARD_OBJECTS, standard_fields
+
+
+@dataclass
+class SObjectSchema:
+    """One sObject type: its metadata and fields (looked up case-insensitively)."""
+
+    name: str
+    label: str
+    label_plural: str
+    key_prefix: str
+    custom: bool = False
+    api_writable: bool = True
+    fields: dict[str, FieldDef] = field(default_factory=dict)  # lower-case name -> FieldDef
+
+    def field(self, name: str) -> FieldDef | None:
+        return self.fields.get(name.lower())
+
+    def add_field(self, field_def: FieldDef) -> None:
+        self.fields[field_def.name.lower()] = field_def
+
+    def remove_field(self, name: str) -> FieldDef | None:
+        return self.fields.pop(name.lower(), None)
+
+    def custom_fields(self) -> list[FieldDef]:
+        return [f for f in self.fields.values() if f.custom]
+
+    def relationship(self, name: str) -> FieldDef | None:
+        """The reference field whose relationship name is ``name`` (e.g. Account)."""
+        lowered = name.lower()
+        for f in self.fields.values():
+            if f.relationship_name and f.relationship_name.lower() == lowered:
+                return f
+        return None
+
+    def urls(self, version: str) -> dict:
+        base = f"/services/data/{version}/sobjects/{self.name}"
+        return {"sobject": base, "describe": f"{base}/describe", "rowTemplate": f"{base}/{{ID}}"}
+
+    def summary(self, version: str) -> dict:
+        """The entry of this object in the global describe."""
+        return {
+            "activateable": False, "createable": self.api_writable, "custom": self.custom,
+            "customSetting": False, "deletable": self.api_writable, "deprecatedAndHidden": False,
+            "feedEnabled": False, "hasSubtypes": False, "isSubtype": False,
+            "keyPrefix": self.key_prefix, "label": self.label, "labelPlural": self.label_plural,
+            "layoutable": True, "mergeable": self.name in ("Account", "Contact", "Lead"),
+            "mruEnabled": True, "name": self.name, "queryable": True, "replicateable": True,
+            "retrieveable": True, "searchable": True, "triggerable": True, "undeletable": self.api_writable,
+            "updateable": self.api_writable, "urls": self.urls(version),
+        }
+
+    def describe(self, version: str) -> dict:
+        body = self.summary(version)
+        body["fields"] = [f.describe() for f in self.fields.values()]
+        body["childRelationships"] = []
+        body["recordTypeInfos"] = []
+        return body
+
+
+class Schema:
+    """All objects of one org, by case-insensitive name and by key prefix."""
+
+    def __init__(self) -> None:
+        self.objects: dict[str, SObjectSchema] = {}
+        for name, (label, plural, prefix, _fields, writable) in STANDARD_OBJECTS.items():
+            obj = SObjectSchema(name, label, plural, prefix, api_writable=writable)
+            for f in standard_fields(name):
+                obj.add_field(f)
+            self.objects[name.lower()] = obj
+
+    def get(self, name: str) -> SObjectSchema | None:
+        return self.objects.get(name.lower()) if isinstance(name, str) else None
+
+    def by_prefix(self, prefix: str) -> SObjectSchema | None:
+        for obj in self.objects.values():
+            if obj.key_prefix == prefix:
+                return obj
+        return None
+
+    def all(self) -> list[SObjectSchema]:
+        return sorted(self.objects.values(), key=lambda o: o.name)

@@ -1,0 +1,154 @@
+"""Record storage for one sObject type, with the indexes selective queries use.
+
+Records are dicts keyed by canonical field API names holding Python values
+(str, bool, int/float, aware ``datetime``, ``date`` or None). Deleted records
+stay here with ``IsDeleted = True`` while they are in the recycle bin.
+
+Indexes (SPEC SF-REST-8): equality on Id, Email and every external-id or
+unique field (keys case-folded, as SOQL compares strings case-insensitively);
+ordered on LastModifiedDate, SystemModstamp and CreatedDate for range filters.
+"""
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from .schema import SObjectSchema
+
+ORDERED_INDEX_FIELDS = ("LastModifiedDate", "SystemModstamp", "CreatedDate")
+_MISSING = object()
+
+
+def index_key(value: Any) -> Any:
+    return value.casefold() if isinstance(value, str) else value
+
+
+def equality_indexed(schema: SObjectSchema) -> list[str]:
+    names = [f.name for f in schema.fields.values()
+             if f.external_id or f.unique or f.type == "email"]
+    return [n for n in names if n != "Id"]
+
+
+class ObjectStore:
+    """All records of one sObject type in one org."""
+
+    def __init__(self, schema: SObjectSchema) -> None:
+        self.schema = schema
+        self.records: dict[str, dict] = {}
+        self.equality: dict[str, dict[Any, set[str]]] = {n: {} for n in equality_indexed(schema)}
+        self.ordered: dict[str, list[tuple[Any, str]]] = {n: [] for n in ORDERED_INDEX_FIELDS}
+
+    # -- index maintenance -------------------------------------------------
+    def ensure_index(self, field_name: str) -> None:
+        """Start indexing a field (a new unique/external-id custom field)."""
+        if field_name in self.equality or field_name == "Id":
+            return
+        index: dict[Any, set[str]] = {}
+        for record_id, record in self.records.items():
+            value = record.get(field_name)
+            if value is not None:
+                index.setdefault(index_key(value), set()).add(record_id)
+        self.equality[field_name] = index
+
+    def drop_field(self, field_name: str) -> None:
+        self.equality.pop(field_name, None)
+        for record in self.records.values():
+            record.pop(field_name, None)
+
+    def _index_add(self, record_id: str, record: dict, names: Iterable[str]) -> None:
+        for name in names:
+            value = record.get(name)
+            if value is None:
+                continue
+            if name in self.equality:
+                self.equality[name].setdefault(index_key(value), set()).add(record_id)
+            elif name in self.ordered:
+                entries = self.ordered[name]
+                entry = (value, record_id)
+                if not entries or entries[-1] < entry:
+                    entries.append(entry)
+                else:
+                    bisect.insort(entries, entry)
+
+    def _index_remove(self, record_id: str, record: dict, names: Iterable[str]) -> None:
+        for name in names:
+            value = record.get(name)
+            if value is None:
+                continue
+            if name in self.equality:
+                bucket = self.equality[name].get(index_key(value))
+                if bucket is not None:
+                    bucket.discard(record_id)
+                    if not bucket:
+                        del self.equality[name][index_key(value)]
+            elif name in self.ordered:
+                entries = self.ordered[name]
+                pos = bisect.bisect_left(entries, (value, record_id))
+                if pos < len(entries) and entries[pos] == (value, record_id):
+                    del entries[pos]
+
+    def _indexed_names(self, names: Iterable[str] | None = None) -> list[str]:
+        all_names = [*self.equality, *self.ordered]
+        return all_names if names is None else [n for n in names if n in self.equality or n in self.ordered]
+
+    # -- mutations -----------------------------------------------------------
+    def insert(self, record: dict) -> None:
+        record_id = record["Id"]
+        self.records[record_id] = record
+        self._index_add(record_id, record, self._indexed_names())
+
+    def update(self, record_id: str, changes: dict) -> dict:
+        record = self.records[record_id]
+        touched = self._indexed_names(changes)
+        self._index_remove(record_id, record, touched)
+        record.update(changes)
+        self._index_add(record_id, record, touched)
+        return record
+
+    def purge(self, record_id: str) -> dict | None:
+        record = self.records.pop(record_id, None)
+        if record is not None:
+            self._index_remove(record_id, record, self._indexed_names())
+        return record
+
+    # -- reads ---------------------------------------------------------------
+    def get(self, record_id: str) -> dict | None:
+        return self.records.get(record_id)
+
+    def lookup(self, field_name: str, value: Any) -> set[str] | None:
+        """Ids whose field equals ``value``, or None when the field is not indexed."""
+        if field_name == "Id":
+            return {value} if value in self.records else set()
+        index = self.equality.get(field_name)
+        if index is None:
+            return None
+        return set(index.get(index_key(value), ()))
+
+    def range(self, field_name: str, low: Any = None, low_inclusive: bool = True,
+              high: Any = None, high_inclusive: bool = True) -> Iterator[str] | None:
+        """Ids in the ordered index between ``low`` and ``high``, ascending; None if not indexed."""
+        entries = self.ordered.get(field_name)
+        if entries is None:
+            return None
+        if low is None:
+            start = 0
+        elif low_inclusive:
+            start = bisect.bisect_left(entries, (low, ""))
+        else:
+            start = bisect.bisect_right(entries, (low, "\uffff"))
+        if high is None:
+            stop = len(entries)
+        elif high_inclusive:
+            stop = bisect.bisect_right(entries, (high, "\uffff"))
+        else:
+            stop = bisect.bisect_left(entries, (high, ""))
+        return (entries[i][1] for i in range(start, stop))
+
+    def scan(self, include_deleted: bool = False) -> Iterator[dict]:
+        if include_deleted:
+            return iter(self.records.values())
+        return (r for r in self.records.values() if not r["IsDeleted"])
+
+    def __len__(self) -> int:
+        return len(self.records)
