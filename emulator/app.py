@@ -39,13 +39,23 @@ HTTP_CODES = {404: ("NOT_FOUND", "The requested resource does not exist"),
               400: ("BAD_REQUEST", "The request could not be understood")}
 
 
+def strip_trailing_slash(wsgi_app):
+    """Serve every path with and without a trailing slash, as real clients expect (SF-WIRE-1)."""
+    def middleware(environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if len(path) > 1 and path.endswith("/"):
+            environ["PATH_INFO"] = path.rstrip("/") or "/"
+        return wsgi_app(environ, start_response)
+    return middleware
+
+
 def create_app(emulator: Emulator | None = None, config: EmulatorConfig | None = None) -> Flask:
     """Build the app around an emulator (a new one from ``config`` when not given)."""
     emulator = emulator or Emulator(config)
     app = Flask("crm_harness")
     app.extensions["emulator"] = emulator
     app.config["MAX_CONTENT_LENGTH"] = 512 * 1024 * 1024
-    app.url_map.strict_slashes = False
+    app.wsgi_app = strip_trailing_slash(app.wsgi_app)
     for blueprint in (rest.bp, oauth.bp, soap.bp, admin.bp):
         app.register_blueprint(blueprint)
 

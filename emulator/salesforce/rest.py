@@ -34,7 +34,7 @@ def _ok_record_result(record_id: str) -> dict:
     return {"id": record_id, "success": True, "errors": []}
 
 
-@bp.get("/", strict_slashes=False)
+@bp.get("")
 def versions():
     config = emulator().config
     return json_response([
@@ -42,19 +42,19 @@ def versions():
         for v in range(config.api_version_min, config.api_version_max + 1)])
 
 
-@bp.get("/<version>/", strict_slashes=False)
+@bp.get("/<version>")
 def resources(version: str):
     return json_response({name: f"/services/data/{version}/{name}" for name in RESOURCES})
 
 
-@bp.get("/<version>/sobjects/", strict_slashes=False)
+@bp.get("/<version>/sobjects")
 def describe_global(version: str):
     ctx = g.sf
     return json_response({"encoding": "UTF-8", "maxBatchSize": 200,
                           "sobjects": [o.summary(version) for o in ctx.data.schema.all()]})
 
 
-@bp.route("/<version>/sobjects/<sobject>/", methods=["GET", "POST"], strict_slashes=False)
+@bp.route("/<version>/sobjects/<sobject>", methods=["GET", "POST"])
 def sobject_root(version: str, sobject: str):
     ctx = g.sf
     with ctx.backend.lock:
@@ -73,15 +73,14 @@ def sobject_root(version: str, sobject: str):
                              {"Location": f"/services/data/{version}/sobjects/{schema.name}/{record['Id']}"})
 
 
-@bp.get("/<version>/sobjects/<sobject>/describe/", strict_slashes=False)
+@bp.get("/<version>/sobjects/<sobject>/describe")
 def describe(version: str, sobject: str):
     ctx = g.sf
     with ctx.backend.lock:
         return json_response(ctx.records().schema(sobject).describe(version))
 
 
-@bp.route("/<version>/sobjects/<sobject>/<record_id>/", methods=["GET", "PATCH", "DELETE"],
-          strict_slashes=False)
+@bp.route("/<version>/sobjects/<sobject>/<record_id>", methods=["GET", "PATCH", "DELETE"])
 def sobject_row(version: str, sobject: str, record_id: str):
     ctx = g.sf
     with ctx.backend.lock:
@@ -100,12 +99,10 @@ def sobject_row(version: str, sobject: str, record_id: str):
         return empty_response(204)
 
 
-@bp.route("/<version>/sobjects/<sobject>/<field_name>/<path:value>", methods=["GET", "PATCH", "POST"],
-          strict_slashes=False)
+@bp.route("/<version>/sobjects/<sobject>/<field_name>/<path:value>", methods=["GET", "PATCH", "POST"])
 def by_external_id(version: str, sobject: str, field_name: str, value: str):
     """GET a record by external id, or upsert it (PATCH; POST is the same upsert)."""
     ctx = g.sf
-    value = value.rstrip("/")
     with ctx.backend.lock:
         records = ctx.records()
         schema = records.schema(sobject)
@@ -157,7 +154,7 @@ def _field_list(schema) -> list[str] | None:
     return names
 
 
-@bp.get("/<version>/limits/", strict_slashes=False)
+@bp.get("/<version>/limits")
 def limits(version: str):
     ctx = g.sf
     with ctx.backend.lock:

@@ -1,0 +1,158 @@
+"""In-process transport: a ``requests`` adapter that calls the WSGI app, and moto-style ``mock()``.
+
+``WSGIAdapter`` turns a PreparedRequest into a WSGI environ and the app's
+answer into a ``requests.Response``, with no socket. ``mock()`` patches
+``HTTPAdapter.send`` so requests to the real Salesforce and Adobe hosts reach
+the emulator and every other host goes to the network untouched.
+"""
+from __future__ import annotations
+
+import fnmatch
+import functools
+import io
+import sys
+from typing import Any, Callable
+from urllib.parse import unquote_to_bytes, urlsplit
+
+import requests
+from requests.adapters import BaseAdapter, HTTPAdapter
+from requests.structures import CaseInsensitiveDict
+from requests.utils import get_encoding_from_headers
+
+EMULATED_HOSTS = ("login.salesforce.com", "test.salesforce.com", "*.my.salesforce.com", "*.salesforce.com",
+                  "platform.adobe.io", "ims-*.adobelogin.com")
+
+
+def _body_bytes(body: Any) -> bytes:
+    if body is None:
+        return b""
+    if isinstance(body, bytes):
+        return body
+    if isinstance(body, str):
+        return body.encode("utf-8")
+    if hasattr(body, "read"):
+        data = body.read()
+        return data.encode("utf-8") if isinstance(data, str) else data
+    return b"".join(c.encode("utf-8") if isinstance(c, str) else c for c in body)
+
+
+class WSGIAdapter(BaseAdapter):
+    """Send requests straight to a WSGI app (any host, any scheme)."""
+
+    def __init__(self, app: Callable) -> None:
+        super().__init__()
+        self.app = app
+
+    def send(self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None,
+             verify: Any = True, cert: Any = None, proxies: Any = None) -> requests.Response:
+        url = urlsplit(request.url)
+        body = _body_bytes(request.body)
+        host = url.hostname or "localhost"
+        port = str(url.port or (443 if url.scheme == "https" else 80))
+        environ = {
+            "REQUEST_METHOD": request.method, "SCRIPT_NAME": "",
+            "PATH_INFO": unquote_to_bytes(url.path or "/").decode("latin-1"), "QUERY_STRING": url.query,
+            "SERVER_NAME": host, "SERVER_PORT": port, "SERVER_PROTOCOL": "HTTP/1.1",
+            "REMOTE_ADDR": "127.0.0.1", "CONTENT_LENGTH": str(len(body)),
+            "wsgi.version": (1, 0), "wsgi.url_scheme": url.scheme or "http", "wsgi.input": io.BytesIO(body),
+            "wsgi.errors": sys.stderr, "wsgi.multithread": True, "wsgi.multiprocess": False,
+            "wsgi.run_once": False, "HTTP_HOST": url.netloc,
+        }
+        for name, value in request.headers.items():
+            key = name.upper().replace("-", "_")
+            if key == "CONTENT_TYPE":
+                environ["CONTENT_TYPE"] = value
+            elif key != "CONTENT_LENGTH":
+                environ["HTTP_" + key] = value
+        captured: list = []
+
+        def start_response(status: str, headers: list, exc_info: Any = None) -> None:
+            captured[:] = [status, headers]
+
+        result = self.app(environ, start_response)
+        try:
+            content = b"".join(result)
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+        status, headers = captured
+        response = requests.Response()
+        response.status_code = int(status[:3])
+        response.reason = status[4:]
+        response.headers = CaseInsensitiveDict(headers)
+        response.encoding = get_encoding_from_headers(response.headers)
+        response._content = content
+        response.raw = io.BytesIO(content)
+        response.url = request.url
+        response.request = request
+        response.connection = self
+        return response
+
+    def close(self) -> None:
+        """Nothing to release: there is no connection pool."""
+
+
+def session_for(app: Callable) -> requests.Session:
+    """A ``requests.Session`` whose every http(s) request goes to ``app``."""
+    session = requests.Session()
+    adapter = WSGIAdapter(app)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+def is_emulated_host(host: str, patterns: tuple[str, ...] = EMULATED_HOSTS) -> bool:
+    host = (host or "").lower()
+    return any(fnmatch.fnmatchcase(host, pattern) for pattern in patterns)
+
+
+class mock:  # noqa: N801 - named like moto's mock_aws, used as @mock() / with mock()
+    """Route ``requests`` calls for the real Salesforce and Adobe hosts to an emulator.
+
+    Usable as a context manager (``with mock() as emu:``) and as a decorator.
+    Other hosts are let through untouched.
+    """
+
+    def __init__(self, emulator: Any = None, hosts: tuple[str, ...] = EMULATED_HOSTS) -> None:
+        self._given = emulator
+        self.hosts = hosts
+        self.emulator = None
+        self.app = None
+        self._original = None
+
+    def start(self) -> Any:
+        from ..app import create_app
+        from ..config import Emulator
+        self.emulator = self._given or Emulator()
+        self.app = create_app(self.emulator)
+        adapter = WSGIAdapter(self.app)
+        original = HTTPAdapter.send
+        hosts = self.hosts
+
+        @functools.wraps(original)
+        def send(http_adapter, request, *args, **kwargs):
+            if is_emulated_host(urlsplit(request.url).hostname or "", hosts):
+                return adapter.send(request, *args, **kwargs)
+            return original(http_adapter, request, *args, **kwargs)
+
+        self._original = original
+        HTTPAdapter.send = send
+        return self.emulator
+
+    def stop(self) -> None:
+        if self._original is not None:
+            HTTPAdapter.send = self._original
+            self._original = None
+
+    def __enter__(self) -> Any:
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    def __call__(self, func: Callable) -> Callable:
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            with mock(self._given, self.hosts):
+                return func(*args, **kwargs)
+        return wrapper
