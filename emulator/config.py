@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from .core.clock import Clock
+from .core.faults import FaultSet
 from .core.ids import IdSource
 from .core.journal import Journal
 from .salesforce.backend import SalesforceBackend
@@ -44,6 +45,7 @@ class Emulator:
         self.clock = Clock()
         self.ids = IdSource(self.config.seed)
         self.journal = Journal(self.config.journal_size)
+        self.faults = FaultSet()
         self.salesforce = SalesforceBackend(self.ids, self.clock.now, self.fixture)
         self._snapshots: dict[str, dict] = {}
 
@@ -59,6 +61,7 @@ class Emulator:
         for backend in self.backends.values():
             backend.reset()
         self.journal.reset()
+        self.faults.clear()
 
     def snapshot(self, name: str = "default") -> str:
         self._snapshots[name] = {key: b.snapshot() for key, b in self.backends.items()}

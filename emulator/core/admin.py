@@ -1,4 +1,4 @@
-"""Control plane under /__emulator: reset, clock, state, journal, config, snapshots.
+"""Control plane under /__emulator: reset, clock, state, journal, config, snapshots, faults, fixture.
 
 Open in-process; in server mode every call needs the ``X-Admin-Token`` header.
 """
@@ -11,6 +11,7 @@ from flask import Blueprint, current_app, request
 
 from .clock import parse_duration, parse_instant
 from .errors import ApiError
+from .faults import FaultError
 from .http import json_response
 
 bp = Blueprint("emulator_admin", __name__, url_prefix="/__emulator")
@@ -117,3 +118,64 @@ def restore():
     except KeyError:
         raise AdminError(404, f"no snapshot named {name!r}") from None
     return json_response({"restored": name})
+
+
+# -- faults (see core/faults.py) -------------------------------------------------------------
+@bp.route("/faults", methods=["GET", "POST", "DELETE"])
+def faults():
+    """GET lists the active rules; POST adds one rule (or ``{"faults": [...]}``); DELETE clears them."""
+    fault_set = _emulator().faults
+    if request.method == "POST":
+        body = _body()
+        try:
+            added = fault_set.add_many(body["faults"]) if set(body) == {"faults"} and isinstance(
+                body["faults"], list) else [fault_set.add(body)]
+        except FaultError as exc:
+            raise AdminError(400, f"invalid fault rule: {exc}") from None
+        return json_response({"faults": [rule.as_dict() for rule in added]}, 201)
+    if request.method == "DELETE":
+        fault_set.clear()
+    return json_response({"faults": fault_set.rules()})
+
+
+@bp.delete("/faults/<rule_id>")
+def delete_fault(rule_id: str):
+    if not _emulator().faults.remove(rule_id):
+        raise AdminError(404, f"no fault rule {rule_id!r}")
+    return json_response({"deleted": rule_id})
+
+
+@bp.post("/fixture")
+def fixture():
+    """Replace all state with a fixture (the ``fixtures/files.py`` format, ``data`` included).
+
+    Clock, ids, journal and faults reset as with ``/reset``; later resets return to this fixture.
+    """
+    from fixtures.files import fixture_dataset, validate_fixture
+
+    from ..salesforce.errors import ValidationFailure
+    from ..salesforce.seeding import load_dataset
+    body = _body()
+    try:
+        spec = validate_fixture(body, "fixture")
+        dataset = fixture_dataset(spec)
+    except (ValueError, TypeError) as exc:
+        raise AdminError(400, str(exc)) from None
+    spec = {k: v for k, v in spec.items() if k != "data"}
+    emu = _emulator()
+    with emu.salesforce.lock:
+        emu.fixture = spec
+        emu.salesforce.fixture = spec
+        emu.reset()
+        if dataset and not emu.salesforce.orgs:
+            raise AdminError(400, "data: the fixture defines no org to load it into (give org and users)")
+        try:
+            created = load_dataset(emu.salesforce, emu.salesforce.default_org(), dataset) if dataset else {}
+        except ApiError as exc:
+            raise AdminError(400, f"data: cannot load the data set: {exc}") from None
+        except ValidationFailure as exc:
+            detail = exc.details[0]
+            raise AdminError(400, f"data: cannot load the data set: {detail.error_code}: {detail.message}") from None
+        except StopIteration:
+            raise AdminError(400, "data: the org needs a user to own the data set") from None
+    return json_response({"loaded": True, "records": {name: len(ids) for name, ids in created.items()}})

@@ -36,11 +36,10 @@ def normalize_id(value: str) -> str | None:
     """Return the canonical 18-character id, or None when malformed."""
     if not isinstance(value, str) or not _ID_RE.match(value):
         return None
-    if len(value) == 15:
-        return value + checksum_suffix(value)
-    if checksum_suffix(value[:15]) != value[15:].upper():
+    suffix = checksum_suffix(value[:15])
+    if len(value) == 18 and suffix != value[15:].upper():
         return None
-    return value[:15] + checksum_suffix(value[:15])
+    return value[:15] + suffix
 
 
 def encode62(number: int, width: int) -> str:

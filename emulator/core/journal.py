@@ -9,6 +9,9 @@ import collections
 import re
 import threading
 from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from .clock import iso
 
 SECRET_PARAMS = re.compile(
     r"(?i)\b(token|access_token|refresh_token|password|client_secret|code|security_token|"
@@ -22,7 +25,7 @@ def redact_query(query: str) -> str:
 
 @dataclass
 class JournalEntry:
-    at: str
+    at: datetime
     method: str
     path: str
     query: str
@@ -40,7 +43,8 @@ class Journal:
         self._lock = threading.Lock()
 
     def record(self, entry: JournalEntry) -> None:
-        entry.query = redact_query(entry.query)
+        if entry.query:
+            entry.query = redact_query(entry.query)
         with self._lock:
             self._entries.append(entry)
 
@@ -49,7 +53,7 @@ class Journal:
             items = list(self._entries)
         if limit is not None:
             items = items[-limit:] if limit > 0 else []
-        return [asdict(e) for e in items]
+        return [{**asdict(e), "at": iso(e.at)} for e in items]
 
     def reset(self) -> None:
         with self._lock:

@@ -181,7 +181,8 @@ class SalesforceBackend(Backend):
             app = check_client(data.org, client_id, client_secret, self.now())
             grant = check_code(self.tokens, code, app, redirect_uri, self.now())
             user = data.org.users[grant.user_id]
-            wants_refresh = bool(grant.scopes & {"refresh_token", "offline_access", "full"})
+            # ``full`` alone never yields a refresh token: the scope must be asked for (SF-OAUTH-4)
+            wants_refresh = bool(grant.scopes & {"refresh_token", "offline_access"})
             return self._grant(data, user, app, grant.scopes, with_refresh=wants_refresh)
 
     def refresh_grant(self, client_id: str | None, client_secret: str | None, refresh_token: str | None) -> Grant:

@@ -1,10 +1,13 @@
-"""Per-request Salesforce context: version, session, org data and usage (SF-REST-1, SF-REST-11)."""
+"""Per-call Salesforce context: version, session, org data and usage (SF-REST-1, SF-REST-11).
+
+Framework-free so the Flask routes and the lean hot-path routes share it.
+"""
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-from flask import current_app, g, request
+from flask import current_app
 
 from .auth import check_session, require_api_scope
 from .backend import SalesforceBackend
@@ -13,6 +16,7 @@ from .records import OrgData, Records
 from .tokens import Session
 
 VERSION_RE = re.compile(r"^v(\d{2,3})\.0$")
+ORG_ENVIRON_KEY = "crm_harness.org"
 
 
 @dataclass
@@ -21,36 +25,48 @@ class SfContext:
     session: Session
     data: OrgData
     version: str
+    open: bool = True
 
     def records(self) -> Records:
         return Records(self.data, self.backend.ids, self.backend.now(), self.session.user_id)
+
+    def limit_header(self) -> tuple[str, str]:
+        with self.backend.lock:
+            used = self.data.api_usage.current(self.backend.now())
+        return "Sforce-Limit-Info", f"api-usage={used}/{self.data.org.config.daily_api_limit}"
+
+    def release(self) -> None:
+        """Free the concurrency slot taken by :func:`authorize_call`."""
+        if self.open:
+            with self.backend.lock:
+                self.data.in_flight -= 1
+            self.open = False
 
 
 def emulator():
     return current_app.extensions["emulator"]
 
 
-def check_version(version: str) -> str:
-    config = emulator().config
+def check_version(config, version: str) -> str:
     match = VERSION_RE.match(version)
     if not match or not config.api_version_min <= int(match.group(1)) <= config.api_version_max:
         raise not_found()
     return version
 
 
-def open_context(version: str) -> SfContext:
-    """Authenticate, enforce scopes, body size and limits; counts the call (runs before each REST route)."""
-    backend: SalesforceBackend = emulator().salesforce
-    check_version(version)
+def authorize_call(emu, version: str, authorization: str | None, content_length: int | None,
+                   environ: dict) -> SfContext:
+    """Authenticate, enforce scopes, body size and limits, and count the call."""
+    backend: SalesforceBackend = emu.salesforce
+    check_version(emu.config, version)
     with backend.lock:
         now = backend.now()
-        session = check_session(backend.tokens, backend.org_data, request.headers.get("Authorization"), now)
+        session = check_session(backend.tokens, backend.org_data, authorization, now)
         data = backend.org_data(session.org_id)
-        g.sf_org = data
-        g.journal_org = data.org.id
+        environ[ORG_ENVIRON_KEY] = data
         require_api_scope(session)
         config = data.org.config
-        if request.content_length and request.content_length > config.max_body_bytes:
+        if content_length and content_length > config.max_body_bytes:
             raise SalesforceError(413, "REQUEST_ENTITY_TOO_LARGE",
                                   f"Request body exceeds the maximum size of {config.max_body_bytes} bytes")
         if not data.api_usage.try_consume(now, config.daily_api_limit):
@@ -58,21 +74,15 @@ def open_context(version: str) -> SfContext:
         if data.in_flight >= config.concurrent_request_limit:
             raise SalesforceError(403, "REQUEST_LIMIT_EXCEEDED", "ConcurrentPerOrgLongTxn Limit exceeded.")
         data.in_flight += 1
-        g.sf_in_flight = data
-    ctx = SfContext(backend, session, data, version)
-    g.sf = ctx
-    return ctx
+    return SfContext(backend, session, data, version)
 
 
-def close_context(response):
-    """Release the concurrency slot and add ``Sforce-Limit-Info`` to every REST response."""
-    data: OrgData | None = g.pop("sf_in_flight", None)
-    backend = emulator().salesforce
+def limit_header_for(emu, environ: dict) -> tuple[str, str] | None:
+    """The ``Sforce-Limit-Info`` header once the caller's org is known (errors included)."""
+    data: OrgData | None = environ.get(ORG_ENVIRON_KEY)
+    if data is None:
+        return None
+    backend = emu.salesforce
     with backend.lock:
-        if data is not None:
-            data.in_flight -= 1
-        org = g.get("sf_org")
-        if org is not None:
-            used = org.api_usage.current(backend.now())
-            response.headers["Sforce-Limit-Info"] = f"api-usage={used}/{org.org.config.daily_api_limit}"
-    return response
+        used = data.api_usage.current(backend.now())
+    return "Sforce-Limit-Info", f"api-usage={used}/{data.org.config.daily_api_limit}"

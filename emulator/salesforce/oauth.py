@@ -53,12 +53,23 @@ def token_body(grant: Grant, *, with_scope: bool, client_credentials: bool = Fal
     return body
 
 
+def client_auth() -> tuple[str | None, str | None]:
+    """client_id and client_secret from the form, or from an HTTP Basic header (RFC 6749 2.3.1).
+
+    Salesforce accepts both; simple_salesforce's client-credentials login sends Basic.
+    """
+    form, basic = request.form, request.authorization
+    if form.get("client_id") is None and basic is not None and basic.type == "basic":
+        return basic.username, basic.password
+    return form.get("client_id"), form.get("client_secret")
+
+
 @bp.post("/services/oauth2/token")
 def token():
     form = request.form
     backend = emulator().salesforce
     grant_type = form.get("grant_type")
-    client_id, client_secret = form.get("client_id"), form.get("client_secret")
+    client_id, client_secret = client_auth()
     if grant_type == "password":
         grant = backend.password_grant(client_id, client_secret, form.get("username"), form.get("password"))
         return json_response(token_body(grant, with_scope=False))

@@ -1,16 +1,19 @@
 """Stored Python values -> Salesforce JSON values."""
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime, timezone
 from typing import Any
 
 from .schema import SObjectSchema
 
 
+@functools.lru_cache(maxsize=65536)
 def sf_datetime(moment: datetime) -> str:
-    """``2013-05-07T22:07:19.000+0000`` (SPEC SF-REST-3)."""
-    moment = moment.astimezone(timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+0000"
+    """``2013-05-07T22:07:19.000+0000`` (SPEC SF-REST-3); cached, as records share timestamps."""
+    m = moment.astimezone(timezone.utc)
+    return (f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}."
+            f"{m.microsecond // 1000:03d}+0000")
 
 
 def json_value(value: Any) -> Any:
@@ -33,8 +36,10 @@ def render_record(schema: SObjectSchema, record: dict, version: str,
     """A record as GET /sobjects/{T}/{id} returns it: attributes then fields in describe order."""
     body: dict[str, Any] = {"attributes": attributes(schema.name, record["Id"], version)}
     if field_names is None:
-        for f in schema.fields.values():
-            body[f.name] = json_value(record.get(f.name))
+        get = record.get
+        for name, convert in schema.render_plan():
+            value = get(name)
+            body[name] = json_value(value) if convert and value is not None else value
     else:
         for name in field_names:
             body[name] = json_value(record.get(name))

@@ -4,10 +4,11 @@ from __future__ import annotations
 from flask import Blueprint, g, request
 
 from ..core.http import empty_response, json_response
-from .context import close_context, emulator, open_context
-from .errors import SalesforceError, ValidationFailure, not_found
+from .context import authorize_call, emulator, limit_header_for
+from .errors import ValidationFailure, not_found
 from .records import MultipleMatches
 from .render import render_record
+from .rows import field_list
 from .requests_json import read_json
 
 bp = Blueprint("salesforce_rest", __name__, url_prefix="/services/data")
@@ -24,10 +25,19 @@ def release_label(version: int) -> str:
 def _authenticate():
     version = (request.view_args or {}).get("version")
     if version is not None:
-        open_context(version)
+        g.sf = authorize_call(emulator(), version, request.headers.get("Authorization"), request.content_length,
+                              request.environ)
 
 
-bp.after_request(close_context)
+@bp.after_request
+def _limit_info(response):
+    ctx = g.pop("sf", None)
+    if ctx is not None:
+        ctx.release()
+    header = limit_header_for(emulator(), request.environ)
+    if header is not None:
+        response.headers[header[0]] = header[1]
+    return response
 
 
 def _ok_record_result(record_id: str) -> dict:
@@ -54,23 +64,16 @@ def describe_global(version: str):
                           "sobjects": [o.summary(version) for o in ctx.data.schema.all()]})
 
 
-@bp.route("/<version>/sobjects/<sobject>", methods=["GET", "POST"])
+@bp.get("/<version>/sobjects/<sobject>")
 def sobject_root(version: str, sobject: str):
+    """Object summary and recent items; POST (create) is a hot-path route in rows.py."""
     ctx = g.sf
     with ctx.backend.lock:
         records = ctx.records()
         schema = records.schema(sobject)
-        if request.method == "GET":
-            recent = [render_record(schema, r, version, ["Id", "Name"] if schema.field("Name") else ["Id"])
-                      for r in list(records.data.store(schema.name).scan())[-10:]]
-            return json_response({"objectDescribe": schema.summary(version), "recentItems": recent})
-        payload = read_json()
-        try:
-            record = records.create(schema.name, payload)
-        except ValidationFailure as failure:
-            raise failure.as_rest_error() from None
-        return json_response(_ok_record_result(record["Id"]), 201,
-                             {"Location": f"/services/data/{version}/sobjects/{schema.name}/{record['Id']}"})
+        recent = [render_record(schema, r, version, ["Id", "Name"] if schema.field("Name") else ["Id"])
+                  for r in list(records.data.store(schema.name).scan())[-10:]]
+        return json_response({"objectDescribe": schema.summary(version), "recentItems": recent})
 
 
 @bp.get("/<version>/sobjects/<sobject>/describe")
@@ -78,25 +81,6 @@ def describe(version: str, sobject: str):
     ctx = g.sf
     with ctx.backend.lock:
         return json_response(ctx.records().schema(sobject).describe(version))
-
-
-@bp.route("/<version>/sobjects/<sobject>/<record_id>", methods=["GET", "PATCH", "DELETE"])
-def sobject_row(version: str, sobject: str, record_id: str):
-    ctx = g.sf
-    with ctx.backend.lock:
-        records = ctx.records()
-        schema = records.schema(sobject)
-        try:
-            if request.method == "GET":
-                record = records.live(schema, record_id, on_get=True)
-                return json_response(render_record(schema, record, version, _field_list(schema)))
-            if request.method == "PATCH":
-                records.update(schema.name, record_id, read_json())
-            else:
-                records.delete(schema.name, record_id)
-        except ValidationFailure as failure:
-            raise failure.as_rest_error() from None
-        return empty_response(204)
 
 
 @bp.route("/<version>/sobjects/<sobject>/<field_name>/<path:value>", methods=["GET", "PATCH", "POST"])
@@ -117,7 +101,7 @@ def by_external_id(version: str, sobject: str, field_name: str, value: str):
             if len(live) > 1:
                 return _multiple(version, schema.name, live)
             record = records.data.store(schema.name).get(live[0])
-            return json_response(render_record(schema, record, version, _field_list(schema)))
+            return json_response(render_record(schema, record, version, field_list(schema, request.args.get("fields"))))
         payload = read_json()
         try:
             record, created = records.upsert(schema.name, field_name, value, payload)
@@ -136,22 +120,6 @@ def by_external_id(version: str, sobject: str, field_name: str, value: str):
 
 def _multiple(version: str, sobject: str, ids: list[str]):
     return json_response([f"/services/data/{version}/sobjects/{sobject}/{i}" for i in ids], 300)
-
-
-def _field_list(schema) -> list[str] | None:
-    raw = request.args.get("fields")
-    if not raw:
-        return None
-    names = []
-    for name in (n.strip() for n in raw.split(",") if n.strip()):
-        field_def = schema.field(name)
-        if field_def is None:
-            raise SalesforceError(400, "INVALID_FIELD", f"No such column '{name}' on entity '{schema.name}'. If "
-                                  "you are attempting to use a custom field, be sure to append the '__c' after the "
-                                  "custom field name. Please reference your WSDL or the describe call for the "
-                                  "appropriate names.")
-        names.append(field_def.name)
-    return names
 
 
 @bp.get("/<version>/limits")

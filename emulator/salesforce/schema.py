@@ -24,9 +24,18 @@ class SObjectSchema:
 
     def add_field(self, field_def: FieldDef) -> None:
         self.fields[field_def.name.lower()] = field_def
+        self._render_plan = None
 
     def remove_field(self, name: str) -> FieldDef | None:
+        self._render_plan = None
         return self.fields.pop(name.lower(), None)
+
+    def render_plan(self) -> tuple[tuple[str, bool], ...]:
+        """(field name, needs conversion) in describe order, cached until the fields change."""
+        plan = getattr(self, "_render_plan", None)
+        if plan is None:
+            plan = self._render_plan = tuple((f.name, f.type in ("date", "datetime")) for f in self.fields.values())
+        return plan
 
     def custom_fields(self) -> list[FieldDef]:
         return [f for f in self.fields.values() if f.custom]

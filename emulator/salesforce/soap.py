@@ -48,7 +48,7 @@ def _credentials(raw: bytes) -> tuple[str | None, str | None]:
 @bp.post("/services/Soap/u/<version>")
 def soap_login(version: str):
     try:
-        check_version("v" + version)
+        check_version(emulator().config, "v" + version)
     except SalesforceError:
         return _fault("UNSUPPORTED_API_VERSION", "Invalid Api version specified on URL", "UnexpectedErrorFault")
     try:

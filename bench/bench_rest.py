@@ -1,0 +1,77 @@
+"""Per-call cost of sObject GET/POST/PATCH through ``requests`` in-process, against the floor.
+
+The floor is ``requests`` itself with a canned adapter that returns a fixed
+response (no app): the ratio shows what the emulator adds on top of the
+client library. Target: <= 1.3x the floor. Prints figures; asserts nothing.
+"""
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import requests
+from requests.adapters import BaseAdapter
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from emulator import create_app, session_for  # noqa: E402
+from emulator.pytest_plugin import fresh_emulator  # noqa: E402
+
+BASE = "https://harness.my.salesforce.com/services/data/v59.0"
+ROUNDS, CALLS = 7, 2000
+
+
+class CannedAdapter(BaseAdapter):
+    """Returns the same small JSON response for every request."""
+
+    def send(self, request, **kwargs):
+        response = requests.Response()
+        response.status_code = 200
+        response.headers["Content-Type"] = "application/json"
+        response._content = b'{"id":"003Hs000000000AAAA","success":true,"errors":[]}'
+        response.request, response.url = request, request.url
+        return response
+
+    def close(self):
+        """No resources."""
+
+
+def median_call_us(call, calls: int = CALLS, rounds: int = ROUNDS) -> float:
+    samples = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for _ in range(calls):
+            call()
+        samples.append((time.perf_counter() - start) / calls * 1e6)
+    return statistics.median(samples)
+
+
+def main() -> None:
+    emulator = fresh_emulator()
+    emulator.salesforce.default_org().org.config.daily_api_limit = 10**9
+    session = session_for(create_app(emulator))
+    token = session.post("https://login.salesforce.com/services/oauth2/token", data={
+        "grant_type": "password", "client_id": "harness-client-id", "client_secret": "harness-client-secret",
+        "username": "admin@example.com", "password": "password123TOKEN123"}).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    record_id = session.post(f"{BASE}/sobjects/Contact", json={"LastName": "Bench"}, headers=headers).json()["id"]
+
+    canned = requests.Session()
+    canned.mount("https://", CannedAdapter())
+    calls = {
+        "GET": lambda s: s.get(f"{BASE}/sobjects/Contact/{record_id}", headers=headers),
+        "POST": lambda s: s.post(f"{BASE}/sobjects/Contact", json={"LastName": "Bench"}, headers=headers),
+        "PATCH": lambda s: s.patch(f"{BASE}/sobjects/Contact/{record_id}", json={"FirstName": "B"},
+                                   headers=headers),
+    }
+    print(f"{'call':6} {'emulator µs':>12} {'floor µs':>10} {'ratio':>7}  (median of {ROUNDS} rounds x {CALLS})")
+    for name, call in calls.items():
+        floor = median_call_us(lambda: call(canned))
+        emulated = median_call_us(lambda: call(session))
+        print(f"{name:6} {emulated:12.1f} {floor:10.1f} {emulated / floor:7.2f}x")
+
+
+if __name__ == "__main__":
+    main()
