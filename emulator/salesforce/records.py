@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Callable
 
 from ..core.ids import IdSource, normalize_id
 from .errors import ErrorDetail, SalesforceError, ValidationFailure
@@ -56,7 +56,23 @@ class Records:
         self.ids = ids
         self.now = second(now)
         self.user_id = user_id
+        self.undo: list[Callable[[], None]] = []
         self.purge_recycle_bin()
+
+    # -- savepoints (allOrNone) ------------------------------------------------------
+    def savepoint(self) -> int:
+        """A mark to roll back to; every write made through this object after it can be undone."""
+        return len(self.undo)
+
+    def rollback(self, mark: int = 0) -> None:
+        """Undo, newest first, every write made after ``mark``."""
+        while len(self.undo) > mark:
+            self.undo.pop()()
+
+    def _remember(self, store: ObjectStore, record_id: str, keys) -> None:
+        record = store.get(record_id)
+        before = {k: record.get(k) for k in keys}
+        self.undo.append(lambda: store.update(record_id, before))
 
     # -- lookups ---------------------------------------------------------------
     def schema(self, sobject: str) -> SObjectSchema:
@@ -98,7 +114,9 @@ class Records:
         if "OwnerId" in schema.fields and record.get("OwnerId") is None:
             record["OwnerId"] = self.user_id
         self._compose_name(schema, record)
-        self.data.store(schema.name).insert(record)
+        store = self.data.store(schema.name)
+        store.insert(record)
+        self.undo.append(lambda: store.purge(record_id))
         return record
 
     def update(self, sobject: str, record_id: str, payload: Any) -> dict:
@@ -113,17 +131,28 @@ class Records:
         self._compose_name(schema, merged)
         if "Name" in merged and merged.get("Name") != record.get("Name"):
             values["Name"] = merged["Name"]
-        return self.data.store(schema.name).update(record["Id"], values)
+        store = self.data.store(schema.name)
+        self._remember(store, record["Id"], values)
+        return store.update(record["Id"], values)
 
     def delete(self, sobject: str, record_id: str) -> dict:
         schema = self.schema(sobject)
         self._require_writable(schema)
         record = self.live(schema, record_id)
-        self.data.store(schema.name).update(record["Id"], {
-            "IsDeleted": True, "SystemModstamp": self.now, "LastModifiedDate": self.now,
-            "LastModifiedById": self.user_id})
-        self.data.deletions.setdefault(schema.name, deque()).append((self.now, record["Id"]))
-        self.data.recycle_bin.append((self.now, schema.name, record["Id"]))
+        store = self.data.store(schema.name)
+        changes = {"IsDeleted": True, "SystemModstamp": self.now, "LastModifiedDate": self.now,
+                   "LastModifiedById": self.user_id}
+        self._remember(store, record["Id"], changes)
+        store.update(record["Id"], changes)
+        log = self.data.deletions.setdefault(schema.name, deque())
+        entry, bin_entry = (self.now, record["Id"]), (self.now, schema.name, record["Id"])
+        log.append(entry)
+        self.data.recycle_bin.append(bin_entry)
+
+        def forget() -> None:
+            log.remove(entry)
+            self.data.recycle_bin.remove(bin_entry)
+        self.undo.append(forget)
         return record
 
     def undelete(self, sobject: str, record_id: str) -> dict:
@@ -135,9 +164,11 @@ class Records:
                                   "entity is deleted" if normalized else f"invalid id: {record_id}")
         if not record["IsDeleted"]:
             raise SalesforceError(400, "UNDELETE_FAILED", "Entity is not in the recycle bin", [])
-        return self.data.store(schema.name).update(record["Id"], {
-            "IsDeleted": False, "SystemModstamp": self.now, "LastModifiedDate": self.now,
-            "LastModifiedById": self.user_id})
+        store = self.data.store(schema.name)
+        changes = {"IsDeleted": False, "SystemModstamp": self.now, "LastModifiedDate": self.now,
+                   "LastModifiedById": self.user_id}
+        self._remember(store, record["Id"], changes)
+        return store.update(record["Id"], changes)
 
     def upsert(self, sobject: str, field_name: str, value: str, payload: Any) -> tuple[dict, bool]:
         """Create or update by external id; returns (record, created)."""
