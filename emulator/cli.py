@@ -73,5 +73,14 @@ def serve(host: str, port: int, admin_token: str | None, fixture_path: str | Non
     server.run()
 
 
+def _add_scenario_commands() -> None:
+    """``run`` and ``coverage`` live in the scenarios package (issue 3)."""
+    from scenarios.cli import coverage, run
+    main.add_command(run)
+    main.add_command(coverage)
+
+
+_add_scenario_commands()
+
 if __name__ == "__main__":
     main()

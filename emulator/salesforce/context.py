@@ -17,6 +17,8 @@ from .tokens import Session
 
 VERSION_RE = re.compile(r"^v(\d{2,3})\.0$")
 ORG_ENVIRON_KEY = "crm_harness.org"
+# Set by composite dispatch (never from HTTP): the SfContext of the call a subrequest belongs to.
+PARENT_ENVIRON_KEY = "crm_harness.parent_sf"
 
 
 @dataclass
@@ -26,9 +28,22 @@ class SfContext:
     data: OrgData
     version: str
     open: bool = True
+    undo: list | None = None  # shared undo log of a composite call (allOrNone spans its subrequests)
+    count_subrequests: bool = False  # /composite/batch: each subrequest counts as an API call
 
     def records(self) -> Records:
-        return Records(self.data, self.backend.ids, self.backend.now(), self.session.user_id)
+        records = Records(self.data, self.backend.ids, self.backend.now(), self.session.user_id)
+        if self.undo is not None:
+            records.undo = self.undo
+        return records
+
+    def subrequest(self, version: str) -> SfContext:
+        """The context of a subrequest: same session and org, no slot of its own, shared undo log."""
+        if self.count_subrequests:
+            with self.backend.lock:
+                if not self.data.api_usage.try_consume(self.backend.now(), self.data.org.config.daily_api_limit):
+                    raise SalesforceError(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
+        return SfContext(self.backend, self.session, self.data, version, open=False, undo=self.undo)
 
     def limit_header(self) -> tuple[str, str]:
         with self.backend.lock:
@@ -56,9 +71,17 @@ def check_version(config, version: str) -> str:
 
 def authorize_call(emu, version: str, authorization: str | None, content_length: int | None,
                    environ: dict) -> SfContext:
-    """Authenticate, enforce scopes, body size and limits, and count the call."""
+    """Authenticate, enforce scopes, body size and limits, and count the call.
+
+    A composite subrequest (``PARENT_ENVIRON_KEY`` in the environ) runs in its
+    parent call's context instead: it is neither authenticated nor counted again.
+    """
     backend: SalesforceBackend = emu.salesforce
     check_version(emu.config, version)
+    parent: SfContext | None = environ.get(PARENT_ENVIRON_KEY)
+    if parent is not None:
+        environ[ORG_ENVIRON_KEY] = parent.data
+        return parent.subrequest(version)
     with backend.lock:
         now = backend.now()
         session = check_session(backend.tokens, backend.org_data, authorization, now)

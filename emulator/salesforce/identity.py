@@ -19,6 +19,7 @@ class OrgConfig:
     recycle_bin_days: int = 15
     max_body_bytes: int = 50 * 1024 * 1024
     concurrent_request_limit: int = 25
+    bulk_processing_seconds: int = 0  # Bulk API 2.0: a closed job completes this long after (0: at the next read)
 
     def as_dict(self) -> dict:
         return {
@@ -32,6 +33,7 @@ class OrgConfig:
             "recycle_bin_days": self.recycle_bin_days,
             "max_body_bytes": self.max_body_bytes,
             "concurrent_request_limit": self.concurrent_request_limit,
+            "bulk_processing_seconds": self.bulk_processing_seconds,
         }
 
     def update(self, values: dict) -> None:

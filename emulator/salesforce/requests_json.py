@@ -23,6 +23,8 @@ def parse_json(content_type: str | None, raw: bytes) -> Any:
         raise SalesforceError(400, "JSON_PARSER_ERROR", "The request body is either invalid or incomplete.")
     try:
         return json.loads(raw)
+    except RecursionError:  # nesting deeper than the parser's stack: not a 500
+        raise SalesforceError(400, "JSON_PARSER_ERROR", "The request body is nested too deeply.") from None
     except (ValueError, UnicodeDecodeError) as exc:
         line, column = getattr(exc, "lineno", 1), getattr(exc, "colno", 1)
         raise SalesforceError(400, "JSON_PARSER_ERROR",

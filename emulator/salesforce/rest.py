@@ -1,17 +1,18 @@
 """REST routes: versions, resources, describe, sObject CRUD and upsert, limits (SF-REST-1..5, 11)."""
 from __future__ import annotations
 
-from flask import Blueprint, g, request
+from flask import g, request
 
 from ..core.http import empty_response, json_response
-from .context import authorize_call, emulator, limit_header_for
+from .blueprint import sf_blueprint
+from .context import emulator
 from .errors import ValidationFailure, not_found
 from .records import MultipleMatches
 from .render import render_record
 from .rows import field_list
 from .requests_json import read_json
 
-bp = Blueprint("salesforce_rest", __name__, url_prefix="/services/data")
+bp = sf_blueprint("salesforce_rest", __name__)
 
 RESOURCES = ("sobjects", "query", "queryAll", "limits", "composite", "tooling", "jobs/ingest", "jobs/query")
 
@@ -19,25 +20,6 @@ RESOURCES = ("sobjects", "query", "queryAll", "limits", "composite", "tooling", 
 def release_label(version: int) -> str:
     step = version - 20
     return f"{('Winter', 'Spring', 'Summer')[step % 3]} '{11 + step // 3:02d}"
-
-
-@bp.before_request
-def _authenticate():
-    version = (request.view_args or {}).get("version")
-    if version is not None:
-        g.sf = authorize_call(emulator(), version, request.headers.get("Authorization"), request.content_length,
-                              request.environ)
-
-
-@bp.after_request
-def _limit_info(response):
-    ctx = g.pop("sf", None)
-    if ctx is not None:
-        ctx.release()
-    header = limit_header_for(emulator(), request.environ)
-    if header is not None:
-        response.headers[header[0]] = header[1]
-    return response
 
 
 def _ok_record_result(record_id: str) -> dict:

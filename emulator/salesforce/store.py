@@ -21,7 +21,36 @@ _MISSING = object()
 
 
 def index_key(value: Any) -> Any:
-    return value.casefold() if isinstance(value, str) else value
+    """Case-folded strings; the value itself when folding changes nothing (saves a copy per row)."""
+    if isinstance(value, str):
+        folded = value.casefold()
+        return value if folded == value else folded
+    return value
+
+
+def _bucket_add(index: dict, key: Any, record_id: str) -> None:
+    """Add to an equality bucket: a lone id is kept as the id string, several as a set (memory)."""
+    bucket = index.get(key)
+    if bucket is None:
+        index[key] = record_id
+    elif isinstance(bucket, str):
+        if bucket != record_id:
+            index[key] = {bucket, record_id}
+    else:
+        bucket.add(record_id)
+
+
+def _bucket_remove(index: dict, key: Any, record_id: str) -> None:
+    bucket = index.get(key)
+    if bucket is None:
+        return
+    if isinstance(bucket, str):
+        if bucket == record_id:
+            del index[key]
+        return
+    bucket.discard(record_id)
+    if not bucket:
+        del index[key]
 
 
 def equality_indexed(schema: SObjectSchema) -> list[str]:
@@ -36,7 +65,8 @@ class ObjectStore:
     def __init__(self, schema: SObjectSchema) -> None:
         self.schema = schema
         self.records: dict[str, dict] = {}
-        self.equality: dict[str, dict[Any, set[str]]] = {n: {} for n in equality_indexed(schema)}
+        # key -> one id (str) or a set of ids; read through lookup()
+        self.equality: dict[str, dict[Any, str | set[str]]] = {n: {} for n in equality_indexed(schema)}
         self.ordered: dict[str, list[tuple[Any, str]]] = {n: [] for n in ORDERED_INDEX_FIELDS}
 
     # -- index maintenance -------------------------------------------------
@@ -44,11 +74,11 @@ class ObjectStore:
         """Start indexing a field (a new unique/external-id custom field)."""
         if field_name in self.equality or field_name == "Id":
             return
-        index: dict[Any, set[str]] = {}
+        index: dict[Any, str | set[str]] = {}
         for record_id, record in self.records.items():
             value = record.get(field_name)
             if value is not None:
-                index.setdefault(index_key(value), set()).add(record_id)
+                _bucket_add(index, index_key(value), record_id)
         self.equality[field_name] = index
 
     def drop_field(self, field_name: str) -> None:
@@ -57,15 +87,17 @@ class ObjectStore:
             record.pop(field_name, None)
 
     def _index_add(self, record_id: str, record: dict, names: Iterable[str]) -> None:
+        entry: tuple[Any, str] | None = None
         for name in names:
             value = record.get(name)
             if value is None:
                 continue
             if name in self.equality:
-                self.equality[name].setdefault(index_key(value), set()).add(record_id)
+                _bucket_add(self.equality[name], index_key(value), record_id)
             elif name in self.ordered:
                 entries = self.ordered[name]
-                entry = (value, record_id)
+                if entry is None or entry[0] != value:
+                    entry = (value, record_id)  # shared by the date indexes when their values agree
                 if not entries or entries[-1] < entry:
                     entries.append(entry)
                 else:
@@ -77,11 +109,7 @@ class ObjectStore:
             if value is None:
                 continue
             if name in self.equality:
-                bucket = self.equality[name].get(index_key(value))
-                if bucket is not None:
-                    bucket.discard(record_id)
-                    if not bucket:
-                        del self.equality[name][index_key(value)]
+                _bucket_remove(self.equality[name], index_key(value), record_id)
             elif name in self.ordered:
                 entries = self.ordered[name]
                 pos = bisect.bisect_left(entries, (value, record_id))
@@ -123,7 +151,8 @@ class ObjectStore:
         index = self.equality.get(field_name)
         if index is None:
             return None
-        return set(index.get(index_key(value), ()))
+        bucket = index.get(index_key(value), ())
+        return {bucket} if isinstance(bucket, str) else set(bucket)
 
     def range(self, field_name: str, low: Any = None, low_inclusive: bool = True,
               high: Any = None, high_inclusive: bool = True) -> Iterator[str] | None:

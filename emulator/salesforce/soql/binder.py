@@ -17,7 +17,7 @@ from ...core.ids import normalize_id
 from ..fields import FieldDef
 from ..schema import Schema, SObjectSchema
 from . import diagnostics as diag
-from .dates import DateRange, date_range
+from .dates import date_range
 from .nodes import And, Comparison, Condition, CountAll, CountField, FieldRef, Literal, Not, Or, Query
 from .parser import decode_string
 
@@ -190,8 +190,8 @@ class Binder:
             raise diag.filter_operator(self.text, comp.pos, f"invalid operator on {fdef.type} field")
         values = tuple(self._coerce(lit, fdef, comp, like=op == "LIKE") for lit in literals)
         if op == "LIKE" and fdef.type not in TEXT - {"multipicklist"}:
-            raise diag.filter_operator(self.text, comp.pos, f"invalid operator on {_ACCEPTS[fdef.type][0]} field"
-                                       if fdef.type in _ACCEPTS else "invalid operator")
+            word = fdef.type if fdef.type == "multipicklist" else _ACCEPTS.get(fdef.type, (fdef.type,))[0]
+            raise diag.filter_operator(self.text, comp.pos, f"invalid operator on {word} field")
         if op in ("INCLUDES", "EXCLUDES") and any(v is None for v in values):
             values = tuple(v for v in values if v is not None)
         return Predicate(path, op, values, comp.pos)

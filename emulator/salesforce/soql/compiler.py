@@ -8,7 +8,8 @@ No syntax tree is walked per row.
 
 Null semantics follow SOQL: a null field fails every comparison except
 ``= null``, ``!=`` and ``NOT IN`` / ``EXCLUDES`` (``Email != 'a@b.c'``
-includes rows whose Email is null).
+includes rows whose Email is null); ``NOT`` is a plain two-valued negation,
+so ``NOT Title LIKE 'c%'`` also keeps rows whose Title is null.
 """
 from __future__ import annotations
 

@@ -213,8 +213,7 @@ def _syntax_error(text: str, error: LarkError) -> SalesforceError:
     return malformed(text, 0, "unexpected token: '<EOF>'")
 
 
-@functools.lru_cache(maxsize=1024)
-def _parse_cached(text: str) -> Query:
+def _parse(text: str) -> Query:
     try:
         parts = _PARSER.parse(text)
     except _Fail as fail:
@@ -234,7 +233,11 @@ def parse(soql: Any) -> Query:
     if len(soql) > MAX_LENGTH:
         raise SalesforceError(400, "MALFORMED_QUERY",
                               f"SOQL statements cannot be longer than {MAX_LENGTH} characters.")
-    return _parse_cached(soql)
+    return _parse_cached(soql) if len(soql) <= _CACHED_LENGTH else _parse(soql)
+
+
+_CACHED_LENGTH = 4096  # bounds the memory the cache of parsed queries can hold
+_parse_cached = functools.lru_cache(maxsize=1024)(_parse)
 
 
 def decode_string(raw: str) -> str:

@@ -1,0 +1,187 @@
+"""The one runner behind ``crm-harness run`` and the pytest plugin.
+
+Each scenario gets a fresh emulator (in-process) or a freshly loaded server,
+runs its steps in order and stops at the first failing step.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import requests
+
+from .auth import AuthError, Tokens
+from .expect import Failure, check_result, default_status_failure
+from .fixtures import build_fixture, credentials
+from .loader import ACTIONS, Scenario, ScenarioFileError, discover, load_file
+from .select import matches
+from .steps import API_VERSION, RunContext, StepError, fetch_records, run_action, save_values
+from .targets import Connection, InProcessTarget, Target, TargetError
+from .variables import UnknownVariable, substitute
+
+JOURNAL_TAIL = 10
+
+
+@dataclass
+class StepResult:
+    index: int
+    name: str
+    kind: str
+    status: str  # passed | failed | error | skipped
+    duration_ms: float = 0.0
+    failures: list[Failure] = field(default_factory=list)
+    error: str | None = None
+    summary: str = ""
+
+
+@dataclass
+class ScenarioResult:
+    scenario: Scenario
+    mode: str
+    status: str  # passed | failed | error | skipped
+    duration_ms: float = 0.0
+    steps: list[StepResult] = field(default_factory=list)
+    error: str | None = None
+    journal: list[dict] = field(default_factory=list)
+    variables: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def failing_step(self) -> StepResult | None:
+        return next((s for s in self.steps if s.status in ("failed", "error")), None)
+
+
+@dataclass
+class RunResult:
+    results: list[ScenarioResult] = field(default_factory=list)
+    load_errors: list[ScenarioFileError] = field(default_factory=list)
+    duration_ms: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.load_errors and all(r.status in ("passed", "skipped") for r in self.results)
+
+    def counts(self) -> dict[str, int]:
+        counts = {"passed": 0, "failed": 0, "error": 0, "skipped": 0}
+        for result in self.results:
+            counts[result.status] += 1
+        counts["error"] += len(self.load_errors)
+        return counts
+
+
+def step_kind(step: dict[str, Any]) -> str:
+    return next((a for a in ACTIONS if a in step), "expect" if "expect" in step else "save")
+
+
+def step_name(step: dict[str, Any], index: int) -> str:
+    return step.get("name") or f"{step_kind(step)} #{index + 1}"
+
+
+def initial_vars(scenario: Scenario, fixture: dict, connection: Connection) -> dict[str, Any]:
+    scope = credentials(fixture)
+    scope.update(version=API_VERSION, rest=f"/services/data/{API_VERSION}", base_url=connection.base_url)
+    scope.update(substitute(scenario.vars, scope))
+    return scope
+
+
+def _run_step(index: int, raw: dict[str, Any], ctx: RunContext) -> StepResult:
+    result = StepResult(index, step_name(raw, index), step_kind(raw), "passed")
+    started = time.perf_counter()
+    try:
+        step = {k: substitute(v, ctx.scope) if k != "save" else v for k, v in raw.items()}
+        acted = run_action(step, ctx)
+        outcome = acted or ctx.last
+        if outcome is None:
+            raise StepError("expect/save without an action needs an earlier step with a result")
+        ctx.last = outcome
+        result.summary = outcome.summary
+        if "expect" in step:
+            result.failures = check_result(step["expect"], outcome, fetch_records(ctx), acted is not None)
+        elif acted is not None and outcome.failed:
+            result.failures = [default_status_failure(outcome)]
+        if not result.failures and "save" in step:
+            result.failures = save_values(step["save"], outcome, ctx.scope)
+        result.status = "failed" if result.failures else "passed"
+    except (StepError, UnknownVariable, AuthError) as exc:
+        result.status, result.error = "error", str(exc)
+    except requests.RequestException as exc:
+        result.status, result.error = "error", f"request failed: {exc}"
+    result.duration_ms = round((time.perf_counter() - started) * 1000, 1)
+    return result
+
+
+def _journal(connection: Connection) -> list[dict]:
+    try:
+        response = connection.admin("GET", f"/journal?limit={JOURNAL_TAIL}")
+        return response.json().get("entries", []) if response.status_code == 200 else []
+    except (requests.RequestException, ValueError):
+        return []
+
+
+def run_scenario(scenario: Scenario, target: Target | None = None) -> ScenarioResult:
+    """Run one scenario on a fresh state of ``target`` (in-process when not given)."""
+    target = target or InProcessTarget()
+    outcome = ScenarioResult(scenario, target.mode, "passed")
+    if scenario.skip:
+        outcome.status, outcome.error = "skipped", scenario.skip
+        return outcome
+    started = time.perf_counter()
+    try:
+        fixture = build_fixture(scenario.fixtures)
+        connection = target.open(fixture)
+    except (ValueError, TargetError) as exc:
+        outcome.status, outcome.error = "error", str(exc)
+        outcome.duration_ms = round((time.perf_counter() - started) * 1000, 1)
+        return outcome
+    try:
+        scope = initial_vars(scenario, fixture, connection)
+        ctx = RunContext(connection, scope, Tokens(connection, scope))
+        for index, raw in enumerate(scenario.steps):
+            if outcome.status != "passed":
+                outcome.steps.append(StepResult(index, step_name(raw, index), step_kind(raw), "skipped"))
+                continue
+            step = _run_step(index, raw, ctx)
+            outcome.steps.append(step)
+            if step.status != "passed":
+                outcome.status = "failed" if step.status == "failed" else "error"
+                outcome.journal = _journal(connection)
+                outcome.variables = dict(ctx.scope)
+    finally:
+        connection.close()
+    outcome.duration_ms = round((time.perf_counter() - started) * 1000, 1)
+    return outcome
+
+
+def collect(paths: list[str | Path], root: Path | None = None) -> tuple[list[Scenario], list[ScenarioFileError]]:
+    """Load every scenario file under ``paths``; a bad file is reported, the others still load."""
+    scenarios: list[Scenario] = []
+    errors: list[ScenarioFileError] = []
+    for path in discover(paths):
+        try:
+            scenarios.extend(load_file(path, root))
+        except ScenarioFileError as exc:
+            errors.append(exc)
+    return scenarios, errors
+
+
+def select(scenarios: list[Scenario], keyword: str | None = None, tags: tuple[str, ...] = ()) -> list[Scenario]:
+    """Scenarios matching a ``-k`` expression and carrying any of ``tags``."""
+    chosen = [s for s in scenarios if not tags or set(tags) & set(s.tags)]
+    if keyword:
+        chosen = [s for s in chosen if matches(keyword, " ".join([s.id, *s.tags, *s.covers]))]
+    return chosen
+
+
+def run_all(scenarios: list[Scenario], target: Target | None = None,
+            on_result: Callable[[ScenarioResult], None] | None = None) -> RunResult:
+    """Run scenarios one after the other; ``on_result`` sees each result as it ends (progress)."""
+    run = RunResult()
+    started = time.perf_counter()
+    for scenario in scenarios:
+        result = run_scenario(scenario, target)
+        run.results.append(result)
+        if on_result is not None:
+            on_result(result)
+    run.duration_ms = round((time.perf_counter() - started) * 1000, 1)
+    return run

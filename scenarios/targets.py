@@ -1,0 +1,92 @@
+"""Where scenarios run: a fresh in-process emulator, or a running ``crm-harness serve``.
+
+Both give a :class:`Connection` (a ``requests`` session, a base URL and the admin
+headers); every step then goes through HTTP the same way in both modes.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+
+IN_PROCESS_URL = "https://harness.my.salesforce.com"
+TIMEOUT = 30.0
+
+
+class TargetError(RuntimeError):
+    """The target could not be prepared (bad fixture data, server unreachable)."""
+
+
+@dataclass
+class Connection:
+    """One scenario's emulator, reached over ``session``."""
+
+    session: requests.Session
+    base_url: str
+    mode: str
+    admin_headers: dict[str, str] = field(default_factory=dict)
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def admin(self, method: str, path: str, body: Any = None) -> requests.Response:
+        """Call ``/__emulator{path}``."""
+        return self.session.request(method, self.url("/__emulator" + path), json=body,
+                                    headers=self.admin_headers, timeout=TIMEOUT, allow_redirects=False)
+
+    def close(self) -> None:
+        self.session.close()
+
+
+class InProcessTarget:
+    """A new :class:`~emulator.config.Emulator` per scenario, called through the WSGI adapter."""
+
+    mode = "in-process"
+
+    def open(self, fixture: dict[str, Any]) -> Connection:
+        from emulator.app import create_app
+        from emulator.config import Emulator, EmulatorConfig
+        from emulator.core.transport import session_for
+        from emulator.salesforce.errors import SalesforceError, ValidationFailure
+        from emulator.salesforce.seeding import load_dataset
+        from fixtures.files import fixture_dataset
+
+        dataset = fixture_dataset(fixture)
+        emulator = Emulator(EmulatorConfig(seed=1, fixture={k: v for k, v in fixture.items() if k != "data"}))
+        if dataset:
+            try:
+                load_dataset(emulator.salesforce, emulator.salesforce.default_org(), dataset)
+            except ValidationFailure as exc:
+                detail = exc.details[0]
+                raise TargetError(f"fixtures.data: cannot load the data set: {detail.error_code}: "
+                                  f"{detail.message}") from None
+            except SalesforceError as exc:
+                raise TargetError(f"fixtures.data: cannot load the data set: {exc}") from None
+        return Connection(session_for(create_app(emulator)), IN_PROCESS_URL, self.mode)
+
+
+class ServerTarget:
+    """A running server; each scenario replaces its state through ``POST /__emulator/fixture``."""
+
+    mode = "server"
+
+    def __init__(self, base_url: str, admin_token: str | None = None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.admin_headers = {"X-Admin-Token": admin_token} if admin_token else {}
+
+    def open(self, fixture: dict[str, Any]) -> Connection:
+        connection = Connection(requests.Session(), self.base_url, self.mode, dict(self.admin_headers))
+        try:
+            response = connection.admin("POST", "/fixture", fixture)
+        except requests.RequestException as exc:
+            connection.close()
+            raise TargetError(f"cannot reach {self.base_url}: {exc}") from None
+        if response.status_code != 200:
+            connection.close()
+            raise TargetError(f"POST {self.base_url}/__emulator/fixture answered {response.status_code}: "
+                              f"{response.text[:300]}")
+        return connection
+
+
+Target = InProcessTarget | ServerTarget

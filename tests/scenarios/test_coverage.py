@@ -1,0 +1,50 @@
+"""`crm-harness coverage` lists every SPEC rule id with its scenarios (SCN-3)."""
+from __future__ import annotations
+
+from click.testing import CliRunner
+
+from scenarios.cli import coverage, library_path
+from scenarios.coverage import compute, default_spec_path, spec_rule_ids
+from scenarios.runner import collect
+
+IMPLEMENTED_TODAY = ["SF-OAUTH-1", "SF-OAUTH-2", "SF-OAUTH-3", "SF-OAUTH-4", "SF-OAUTH-5", "SF-OAUTH-6",
+                     "SF-OAUTH-7", "SF-REST-1", "SF-REST-2", "SF-REST-3", "SF-REST-4", "SF-REST-5", "SF-REST-11",
+                     "SF-SOAP-1", "SF-WIRE-1"]
+
+
+def test_rule_ids_are_read_from_bold_spec_entries():
+    text = "- **SF-OAUTH-1 Connected apps.** x\n- **CON-SF-1** y\n- SF-REST-9 is mentioned, not defined\n**SF-OAUTH-1**"
+    assert spec_rule_ids(text) == ["SF-OAUTH-1", "CON-SF-1"]
+
+
+def test_the_bundled_library_covers_every_rule_implemented_today():
+    scenarios, errors = collect([library_path()])
+    assert not errors
+    result = compute(IMPLEMENTED_TODAY, scenarios)
+    assert result.uncovered == []
+    # each rule is shown both ways: an allowed call and a refused one
+    for rule in IMPLEMENTED_TODAY:
+        steps = [s for sc in scenarios if rule in sc.covers for s in sc.steps]
+        statuses = {str(s.get("expect", {}).get("status", 200))[0] for s in steps}
+        assert statuses & {"1", "2", "3"} and statuses & {"4", "5"}, rule
+
+
+def test_coverage_command_lists_covered_and_uncovered_ids(tmp_path):
+    spec = tmp_path / "SPEC.md"
+    spec.write_text("- **SF-OAUTH-2 Password grant** ...\n- **SF-REST-99 Future** ...\n")
+    result = CliRunner().invoke(coverage, ["--spec", str(spec), str(library_path() / "salesforce" / "oauth")])
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert any(line.startswith("SF-OAUTH-2  ") and "password_grant.yaml::" in line for line in lines)
+    assert "SF-REST-99  -" in lines and "1/2 rule ids covered" in lines and "uncovered: SF-REST-99" in lines
+    assert any(line.startswith("not in SPEC: SF-OAUTH-1 ") for line in lines)
+    strict = CliRunner().invoke(coverage, ["--spec", str(spec), "--strict", str(library_path() / "salesforce")])
+    assert strict.exit_code == 1
+
+
+def test_default_spec_is_the_shared_one_next_to_the_repository():
+    assert default_spec_path() == (library_path().parent.parent / "shared" / "SPEC.md").resolve()
+    if default_spec_path().is_file():
+        result = CliRunner().invoke(coverage, [])
+        assert result.exit_code == 0 and "SF-OAUTH-1" in result.output
+        assert "not in SPEC" not in result.output  # every id a scenario names is a real rule id
