@@ -12,7 +12,7 @@ from .core.errors import ApiError
 from .core.front import FrontDispatcher, api_for_path, json_answer
 from .core.http import json_response
 from .salesforce import collections, composite, oauth, rest, rows, soap, tree
-from .salesforce import admin as salesforce_admin, bulk, replication, tooling
+from .salesforce import admin as salesforce_admin, bulk, query, replication, tooling
 from .salesforce.context import limit_header_for
 
 log = logging.getLogger("crm_harness")
@@ -40,7 +40,7 @@ def create_app(emulator: Emulator | None = None, config: EmulatorConfig | None =
     app.config["MAX_CONTENT_LENGTH"] = 512 * 1024 * 1024
     for blueprint in (rest.bp, collections.bp, composite.bp, tree.bp, oauth.bp, soap.bp, admin.bp):
         app.register_blueprint(blueprint)
-    for blueprint in (replication.bp, tooling.bp, salesforce_admin.bp, bulk.bp):
+    for blueprint in (query.bp, replication.bp, tooling.bp, salesforce_admin.bp, bulk.bp):
         app.register_blueprint(blueprint)
 
     @app.errorhandler(ApiError)

@@ -20,32 +20,15 @@ from datetime import datetime
 from .bulk_jobs import DELIMITERS, FAILED, JOB_COMPLETE, LINE_ENDINGS, Job, bulk_error, invalid_value
 from .errors import SalesforceError
 from .records import OrgData
-from .schema import Schema
+from .query import OrgQueryContext
 from .soql import execute, prepare
-from .store import ObjectStore
 
 DEFAULT_PAGE = 50_000  # rows per results page when maxRecords is not given
 
 
-class _Context:
-    """A :class:`~.soql.QueryContext` over one org at one instant."""
-
-    def __init__(self, data: OrgData, version: str, now: datetime) -> None:
-        self.data = data
-        self.schema: Schema = data.schema
-        self.version = version
-        self._now = now
-
-    def store(self, sobject_name: str) -> ObjectStore:
-        return self.data.store(sobject_name)
-
-    def now(self) -> datetime:
-        return self._now
-
-
 def check_query(soql: str, data: OrgData, version: str, now: datetime) -> str:
     """The object a query reads; the SOQL errors, or API_ERROR for what Bulk API 2.0 does not run."""
-    bound = prepare(soql, _Context(data, version, now))
+    bound = prepare(soql, OrgQueryContext(data, version, now))
     if bound.is_count or bound.aggregates:
         raise bulk_error("API_ERROR", "Aggregate Functions such as COUNT() are not supported by Bulk API 2.0 "
                          "query jobs")
@@ -71,7 +54,7 @@ def _cell(value: object, is_datetime: bool) -> str:
 
 def process(job: Job, data: OrgData, at: datetime) -> None:
     """Run the job's query as of ``at`` and keep its rows (JobComplete), or fail the job."""
-    context = _Context(data, job.version, at)
+    context = OrgQueryContext(data, job.version, at)
     try:
         bound = prepare(job.query, context)
         result = execute(job.query, context, include_deleted=job.operation == "queryAll")

@@ -35,6 +35,7 @@ class OrgData:
     recycle_bin: deque = field(default_factory=deque)  # (deleted_at, object, id) in deletion order
     api_usage: UsageCounter = field(default_factory=UsageCounter)
     bulk_usage: UsageCounter = field(default_factory=UsageCounter)
+    cursors: dict = field(default_factory=dict)  # query locator id -> query.Cursor (SF-REST-8)
     bulk_jobs: dict = field(default_factory=dict)  # Bulk API 2.0 job id -> bulk_jobs.Job (SF-REST-12)
     in_flight: int = 0
 
@@ -114,7 +115,7 @@ class Records:
         record_id = self.ids.new_id(schema.key_prefix)
         record.update(Id=record_id, IsDeleted=False, CreatedDate=self.now, CreatedById=self.user_id,
                       LastModifiedDate=self.now, LastModifiedById=self.user_id, SystemModstamp=self.now)
-        if "OwnerId" in schema.fields and record.get("OwnerId") is None:
+        if "ownerid" in schema.fields and record.get("OwnerId") is None:
             record["OwnerId"] = self.user_id
         self._compose_name(schema, record)
         store = self.data.store(schema.name)
@@ -143,7 +144,7 @@ class Records:
         template = {f.name: f.default for f in schema.fields.values()}
         stamps = {"IsDeleted": False, "CreatedDate": self.now, "CreatedById": self.user_id,
                   "LastModifiedDate": self.now, "LastModifiedById": self.user_id, "SystemModstamp": self.now}
-        owner = "OwnerId" in schema.fields  # the very test create() makes
+        owner = "ownerid" in schema.fields  # the very test create() makes
         composed = schema.name in NAME_COMPOSED
         required = [f.name for f in schema.fields.values() if f.required]
         cross = {f.name for f in schema.fields.values() if f.type == "reference" or f.unique}
@@ -283,6 +284,8 @@ class Records:
             raise MultipleMatches(sorted(m["Id"] for m in matches))
         if matches:
             return self.update(sobject, matches[0]["Id"], payload), False
+        if key_field.type == "id" and value:
+            raise SalesforceError(404, "NOT_FOUND", "The requested resource does not exist")
         body = dict(payload) if isinstance(payload, dict) else payload
         if isinstance(body, dict) and key_field.type != "id":
             body[key_field.name] = value

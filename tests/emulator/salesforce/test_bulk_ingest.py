@@ -7,6 +7,9 @@ processing delay on the emulator clock, and malformed input never giving 500.
 """
 from __future__ import annotations
 
+import csv
+import io
+
 import copy
 import random
 from datetime import datetime, timedelta, timezone
@@ -456,7 +459,8 @@ def test_simple_salesforce_bulk2_runs_unmodified(crm_session):
     loaded = sf.bulk2.Contact.insert(records=[{"LastName": "A", "Email": "a@example.com"},
                                               {"LastName": "", "Email": "b@example.com"}], wait=0)
     assert (loaded[0]["numberRecordsProcessed"], loaded[0]["numberRecordsFailed"]) == (2, 1)
-    assert '"true","a@example.com","A"' in sf.bulk2.Contact.get_successful_records(loaded[0]["job_id"])
+    successes = list(csv.DictReader(io.StringIO(sf.bulk2.Contact.get_successful_records(loaded[0]["job_id"]))))
+    assert [(r["sf__Created"], r["Email"], r["LastName"]) for r in successes] == [("true", "a@example.com", "A")]
     assert "REQUIRED_FIELD_MISSING" in sf.bulk2.Contact.get_failed_records(loaded[0]["job_id"])
     pages = list(sf.bulk2.Contact.query("SELECT LastName FROM Contact", max_records=1, wait=0))
     assert pages == ['"LastName"\n"A"\n']
