@@ -12,12 +12,11 @@ from .config import Emulator, EmulatorConfig
 def build_emulator(fixture_path: str | None, demo: bool, seed: int, count: int,
                    admin_token: str | None = None) -> Emulator:
     """An emulator on the given fixture file (or the demo org), with generated data when asked."""
-    from fixtures.files import fixture_dataset, load_fixture_file
+    from fixtures.files import fixture_dataset, load_fixture_file, merge_over_demo
 
-    from .config import DEFAULT_FIXTURE_PATH
     from .salesforce.seeding import load_dataset
-    fixture = load_fixture_file(fixture_path or DEFAULT_FIXTURE_PATH)
-    dataset = fixture_dataset(fixture) if fixture_path else None
+    fixture = merge_over_demo(load_fixture_file(fixture_path) if fixture_path else None, fixture_path or "demo")
+    dataset = fixture_dataset(fixture)
     fixture.pop("data", None)
     emulator = Emulator(EmulatorConfig(seed=seed, fixture=fixture, admin_token=admin_token))
     if demo and dataset is None:
@@ -56,11 +55,12 @@ def serve(host: str, port: int, admin_token: str | None, fixture_path: str | Non
                                     ident="crm-harness")
     base = f"http://{host}:{server.effective_port}"
     org = emulator.salesforce.default_org().org
-    user = next(iter(org.users.values()))
+    user = next(iter(org.users.values()), None)
     app = next(iter(org.apps.values()), None)
     lines = [f"crm-harness emulator listening on {base}",
-             f"  admin token      {token}  (send as X-Admin-Token to {base}/__emulator/...)",
-             f"  salesforce user  {user.username} / {user.password}  security token {user.security_token}"]
+             f"  admin token      {token}  (send as X-Admin-Token to {base}/__emulator/...)"]
+    if user is not None:
+        lines.append(f"  salesforce user  {user.username} / {user.password}  security token {user.security_token}")
     if app is not None:
         lines.append(f"  connected app    client id {app.client_id}  client secret {app.client_secret}")
     aep = emulator.fixture.get("aep")

@@ -26,19 +26,19 @@ class AdminError(ApiError):
         return {"error": self.message}
 
 
-def _emulator():
+def current_emulator():
     return current_app.extensions["emulator"]
 
 
 @bp.before_request
-def _require_token():
-    expected = _emulator().config.admin_token
+def require_admin_token():
+    expected = current_emulator().config.admin_token
     given = request.headers.get("X-Admin-Token", "")
     if expected and not hmac.compare_digest(given.encode(), expected.encode()):
         raise AdminError(401, "X-Admin-Token header missing or wrong")
 
 
-def _body() -> dict:
+def read_body() -> dict:
     raw = request.get_data(cache=True)
     if not raw.strip():
         return {}
@@ -53,17 +53,17 @@ def _body() -> dict:
 
 @bp.post("/reset")
 def reset():
-    body = _body()
-    _emulator().reset(clock=bool(body.get("clock", True)))
+    body = read_body()
+    current_emulator().reset(clock=bool(body.get("clock", True)))
     return json_response({"reset": True})
 
 
 @bp.route("/clock", methods=["GET", "POST"])
 def clock():
     """``{"advance": "31d"}``, ``{"set": ISO}``, ``{"freeze": true|false}``; combinable."""
-    emu = _emulator()
+    emu = current_emulator()
     if request.method == "POST":
-        body = _body()
+        body = read_body()
         unknown = set(body) - {"advance", "set", "freeze"}
         if unknown:
             raise AdminError(400, f"unknown clock keys: {sorted(unknown)}")
@@ -81,24 +81,24 @@ def clock():
 
 @bp.get("/state")
 def state():
-    return json_response(_emulator().summary())
+    return json_response(current_emulator().summary())
 
 
 @bp.get("/journal")
 def journal():
     limit = request.args.get("limit", type=int)
-    return json_response({"entries": _emulator().journal.entries(limit)})
+    return json_response({"entries": current_emulator().journal.entries(limit)})
 
 
 @bp.route("/config", methods=["GET", "POST"])
 def config():
     """Org settings (limits, session timeout, caps) of the default org."""
-    backend = _emulator().salesforce
+    backend = current_emulator().salesforce
     with backend.lock:
         org = backend.default_org().org
         if request.method == "POST":
             try:
-                org.config.update(_body().get("salesforce", {}))
+                org.config.update(read_body().get("salesforce", {}))
             except (KeyError, ValueError, TypeError) as exc:
                 raise AdminError(400, f"bad config value: {exc}") from None
         return json_response({"salesforce": org.config.as_dict()})
@@ -106,15 +106,15 @@ def config():
 
 @bp.post("/snapshot")
 def snapshot():
-    name = str(_body().get("name", "default"))
-    return json_response({"snapshot": _emulator().snapshot(name)})
+    name = str(read_body().get("name", "default"))
+    return json_response({"snapshot": current_emulator().snapshot(name)})
 
 
 @bp.post("/restore")
 def restore():
-    name = str(_body().get("name", "default"))
+    name = str(read_body().get("name", "default"))
     try:
-        _emulator().restore(name)
+        current_emulator().restore(name)
     except KeyError:
         raise AdminError(404, f"no snapshot named {name!r}") from None
     return json_response({"restored": name})
@@ -124,9 +124,9 @@ def restore():
 @bp.route("/faults", methods=["GET", "POST", "DELETE"])
 def faults():
     """GET lists the active rules; POST adds one rule (or ``{"faults": [...]}``); DELETE clears them."""
-    fault_set = _emulator().faults
+    fault_set = current_emulator().faults
     if request.method == "POST":
-        body = _body()
+        body = read_body()
         try:
             added = fault_set.add_many(body["faults"]) if set(body) == {"faults"} and isinstance(
                 body["faults"], list) else [fault_set.add(body)]
@@ -140,7 +140,7 @@ def faults():
 
 @bp.delete("/faults/<rule_id>")
 def delete_fault(rule_id: str):
-    if not _emulator().faults.remove(rule_id):
+    if not current_emulator().faults.remove(rule_id):
         raise AdminError(404, f"no fault rule {rule_id!r}")
     return json_response({"deleted": rule_id})
 
@@ -155,14 +155,14 @@ def fixture():
 
     from ..salesforce.errors import ValidationFailure
     from ..salesforce.seeding import load_dataset
-    body = _body()
+    body = read_body()
     try:
         spec = validate_fixture(body, "fixture")
         dataset = fixture_dataset(spec)
     except (ValueError, TypeError) as exc:
         raise AdminError(400, str(exc)) from None
     spec = {k: v for k, v in spec.items() if k != "data"}
-    emu = _emulator()
+    emu = current_emulator()
     with emu.salesforce.lock:
         emu.fixture = spec
         emu.salesforce.fixture = spec

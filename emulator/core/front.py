@@ -93,7 +93,8 @@ class FrontDispatcher:
         self.on_error = on_error
         self.after_answer: list[Callable[[dict, list[tuple[str, str]]], None]] = []
 
-    def _lean(self, environ: dict, method: str, path: str) -> Answer | None:
+    def dispatch_lean(self, environ: dict, method: str, path: str) -> Answer | None:
+        """The answer of the hot-path route matching the path, or None to fall through to Flask."""
         for route in self.routes:
             match = route.pattern.match(path)
             if match is None:
@@ -121,7 +122,7 @@ class FrontDispatcher:
         method = environ.get("REQUEST_METHOD", "GET")
         answer = None if path.startswith("/__emulator") else answer_faults(self.emulator, method, path)
         if answer is None:
-            answer = self._lean(environ, method, path)
+            answer = self.dispatch_lean(environ, method, path)
         if answer is not None:
             status, headers, body = answer
             for hook in self.after_answer:

@@ -11,21 +11,21 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from ..core.admin import AdminError, _body, _emulator, _require_token
+from ..core.admin import AdminError, read_body, current_emulator, require_admin_token
 from ..core.http import json_response
 from .errors import SalesforceError
 
 bp = Blueprint("salesforce_admin", __name__, url_prefix="/__emulator/salesforce")
-bp.before_request(_require_token)
+bp.before_request(require_admin_token)
 
 
 @bp.post("/undelete")
 def undelete():
     """Restore records from the recycle bin; one result per id, in order."""
-    ids = _body().get("ids")
+    ids = read_body().get("ids")
     if not isinstance(ids, list) or not ids or not all(isinstance(i, str) for i in ids):
         raise AdminError(400, "body must be {\"ids\": [\"<record id>\", ...]}")
-    backend = _emulator().salesforce
+    backend = current_emulator().salesforce
     with backend.lock:
         data = backend.default_org()
         user_id = next(iter(data.org.users), "")

@@ -84,8 +84,6 @@ class ConnectedApp:
         """A new or changed app takes effect only after its propagation delay (seed 002)."""
         return self.changed_at is None or now >= self.changed_at + self.propagation_delay
 
-    def issues_refresh_tokens(self) -> bool:
-        return bool(self.scopes & {"refresh_token", "offline_access", "full"})
 
 
 @dataclass

@@ -80,7 +80,7 @@ def dispatch(parent: SfContext, method: str, url: str, body: Any = NO_BODY,
 def _serve(environ: dict, method: str, path: str) -> tuple[int, list[tuple[str, str]], bytes]:
     """The hot-path routes of the front dispatcher first, then the Flask app (no faults, no journal)."""
     front = current_app.wsgi_app
-    lean = getattr(front, "_lean", None)
+    lean = getattr(front, "dispatch_lean", None)
     answer = lean(environ, method, path) if lean is not None else None
     if answer is not None:
         return answer
