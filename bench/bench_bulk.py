@@ -21,8 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from emulator import create_app, session_for  # noqa: E402
-from emulator.pytest_plugin import fresh_emulator  # noqa: E402
+from emulator.testing import demo_session  # noqa: E402
 from fixtures.generate import contacts_csv  # noqa: E402
 
 BASE = "https://harness.my.salesforce.com/services/data/v59.0"
@@ -76,13 +75,7 @@ def main() -> int:
                         help="also time GET successfulResults/ of every job (after the RSS figure)")
     args = parser.parse_args()
 
-    emulator = fresh_emulator()
-    emulator.salesforce.default_org().org.config.daily_api_limit = 10**9
-    session = session_for(create_app(emulator))
-    token = session.post("https://login.salesforce.com/services/oauth2/token", data={
-        "grant_type": "password", "client_id": "harness-client-id", "client_secret": "harness-client-secret",
-        "username": "admin@example.com", "password": "password123TOKEN123"}).json()["access_token"]
-    auth = {"Authorization": f"Bearer {token}"}
+    session, auth = demo_session()
 
     started = time.perf_counter()
     generating = ingesting = 0.0

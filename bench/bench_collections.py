@@ -14,8 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from emulator import create_app, session_for  # noqa: E402
-from emulator.pytest_plugin import fresh_emulator  # noqa: E402
+from emulator.testing import demo_session  # noqa: E402
 
 BASE = "https://harness.my.salesforce.com/services/data/v59.0"
 RECORDS, ROUNDS, CALLS = 200, 9, 30
@@ -33,13 +32,7 @@ def median_ms(call, calls: int = CALLS, rounds: int = ROUNDS) -> float:
 
 
 def main() -> None:
-    emulator = fresh_emulator()
-    emulator.salesforce.default_org().org.config.daily_api_limit = 10**9
-    session = session_for(create_app(emulator))
-    token = session.post("https://login.salesforce.com/services/oauth2/token", data={
-        "grant_type": "password", "client_id": "harness-client-id", "client_secret": "harness-client-secret",
-        "username": "admin@example.com", "password": "password123TOKEN123"}).json()["access_token"]
-    headers = {"Authorization": f"Bearer {token}"}
+    session, headers = demo_session()
     created = session.post(f"{BASE}/composite/sobjects", headers=headers, json={"records": [
         {"attributes": {"type": "Contact"}, "LastName": f"Bench {i}", "Email": f"bench{i}@example.com"}
         for i in range(RECORDS)]}).json()

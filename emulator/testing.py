@@ -11,6 +11,8 @@ import time
 from dataclasses import dataclass
 from typing import Iterator
 
+import requests
+
 _URL = re.compile(r"listening on (http://\S+)")
 
 
@@ -56,3 +58,19 @@ def serve_subprocess(*extra_args: str, timeout: float = 20.0) -> Iterator[Runnin
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def demo_session(emulator=None) -> tuple[requests.Session, dict[str, str]]:
+    """An in-process session on ``emulator`` (a fresh demo one by default) and the admin's auth header.
+
+    The daily API limit is lifted so benchmarks can call as often as they like.
+    """
+    from . import create_app, session_for
+    from .pytest_plugin import fresh_emulator
+    emulator = emulator or fresh_emulator()
+    emulator.salesforce.default_org().org.config.daily_api_limit = 10**9
+    session = session_for(create_app(emulator))
+    token = session.post("https://login.salesforce.com/services/oauth2/token", data={
+        "grant_type": "password", "client_id": "harness-client-id", "client_secret": "harness-client-secret",
+        "username": "admin@example.com", "password": "password123TOKEN123"}).json()["access_token"]
+    return session, {"Authorization": f"Bearer {token}"}

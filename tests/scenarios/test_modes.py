@@ -1,48 +1,18 @@
 """The bundled library passes in-process and against a real `crm-harness serve`, with identical results (SCN-2, SCN-3)."""
 from __future__ import annotations
 
-import re
-import secrets
-import subprocess
-import sys
-import threading
-import time
-
 import pytest
 
+from emulator.testing import serve_subprocess
 from scenarios.cli import library_path
 from scenarios.runner import collect, run_all
 from scenarios.targets import InProcessTarget, ServerTarget
 
-LISTENING = re.compile(r"listening on (http://\S+)")
-
-
 @pytest.fixture(scope="module")
 def server():
     """`crm-harness serve --port 0` in a subprocess; always terminated."""
-    token = secrets.token_urlsafe(12)
-    process = subprocess.Popen([sys.executable, "-m", "emulator.cli", "serve", "--port", "0", "--admin-token", token],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        deadline = time.monotonic() + 30
-        url = None
-        while url is None:
-            line = process.stdout.readline()
-            if not line:
-                pytest.fail(f"serve exited with {process.wait()}")
-            match = LISTENING.search(line)
-            url = match.group(1) if match else None
-            if time.monotonic() > deadline:
-                pytest.fail("serve did not print its URL in time")
-        threading.Thread(target=lambda: [None for _ in process.stdout], daemon=True).start()
-        yield url, token
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    with serve_subprocess(timeout=30) as running:
+        yield running.base_url, running.admin_token
 
 
 def outcome(run) -> dict[str, tuple]:
