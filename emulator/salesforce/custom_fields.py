@@ -72,7 +72,7 @@ FIELD_TYPES: dict[str, FieldType] = {
 }
 
 
-def _error(code: str, message: str, fields: tuple[str, ...] | list[str] | None = (),
+def _error(code: str, message: str, fields: tuple[str, ...] | list[str] | None = None,
            status: int = 400) -> SalesforceError:
     """A Tooling error; ``fields=None`` leaves ``fields`` out, as for errors not about a field."""
     return SalesforceError(status, code, message, list(fields) if fields is not None else None)
