@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from emulator.testing import demo_session  # noqa: E402
 
 BASE = "https://harness.my.salesforce.com/services/data/v59.0"
-ROUNDS, CALLS = 7, 2000
+ROUNDS, CALLS = 11, 1000
 
 
 class CannedAdapter(BaseAdapter):
@@ -37,14 +37,26 @@ class CannedAdapter(BaseAdapter):
         """No resources."""
 
 
-def median_call_us(call, calls: int = CALLS, rounds: int = ROUNDS) -> float:
-    samples = []
+def per_call_us(call, calls: int) -> float:
+    start = time.perf_counter()
+    for _ in range(calls):
+        call()
+    return (time.perf_counter() - start) / calls * 1e6
+
+
+def interleaved(floor_call, emulated_call, calls: int = CALLS, rounds: int = ROUNDS) -> tuple[float, float, float]:
+    """Median floor and emulator per-call times and the median of per-round ratios.
+
+    Floor and emulator batches alternate so both see the same machine load.
+    """
+    floors, emulated, ratios = [], [], []
     for _ in range(rounds):
-        start = time.perf_counter()
-        for _ in range(calls):
-            call()
-        samples.append((time.perf_counter() - start) / calls * 1e6)
-    return statistics.median(samples)
+        f = per_call_us(floor_call, calls)
+        e = per_call_us(emulated_call, calls)
+        floors.append(f)
+        emulated.append(e)
+        ratios.append(e / f)
+    return statistics.median(floors), statistics.median(emulated), statistics.median(ratios)
 
 
 def main() -> None:
@@ -59,11 +71,10 @@ def main() -> None:
         "PATCH": lambda s: s.patch(f"{BASE}/sobjects/Contact/{record_id}", json={"FirstName": "B"},
                                    headers=headers),
     }
-    print(f"{'call':6} {'emulator µs':>12} {'floor µs':>10} {'ratio':>7}  (median of {ROUNDS} rounds x {CALLS})")
+    print(f"{'call':6} {'emulator µs':>12} {'floor µs':>10} {'ratio':>7}  (medians of {ROUNDS} interleaved rounds x {CALLS} calls)")
     for name, call in calls.items():
-        floor = median_call_us(lambda: call(canned))
-        emulated = median_call_us(lambda: call(session))
-        print(f"{name:6} {emulated:12.1f} {floor:10.1f} {emulated / floor:7.2f}x")
+        floor, emulated, ratio = interleaved(lambda: call(canned), lambda: call(session))
+        print(f"{name:6} {emulated:12.1f} {floor:10.1f} {ratio:7.2f}x")
 
 
 if __name__ == "__main__":

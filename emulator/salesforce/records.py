@@ -61,7 +61,8 @@ class Records:
         self.now = second(now)
         self.user_id = user_id
         self.undo: list[Callable[[], None]] = []
-        self.purge_recycle_bin()
+        if data.recycle_bin or any(data.deletions.values()):
+            self.purge_recycle_bin()
 
     # -- savepoints (allOrNone) ------------------------------------------------------
     def savepoint(self) -> int:
