@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 
+from ..core.front import ORG_ENVIRON_KEY
 from .auth import check_session, require_api_scope
 from .backend import SalesforceBackend
 from .errors import SalesforceError, not_found
@@ -16,7 +17,6 @@ from .records import OrgData, Records
 from .tokens import Session
 
 VERSION_RE = re.compile(r"^v(\d{2,3})\.0$")
-ORG_ENVIRON_KEY = "crm_harness.org"
 # Set by composite dispatch (never from HTTP): the SfContext of the call a subrequest belongs to.
 PARENT_ENVIRON_KEY = "crm_harness.parent_sf"
 
@@ -44,11 +44,6 @@ class SfContext:
                 if not self.data.api_usage.try_consume(self.backend.now(), self.data.org.config.daily_api_limit):
                     raise SalesforceError(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
         return SfContext(self.backend, self.session, self.data, version, open=False, undo=self.undo)
-
-    def limit_header(self) -> tuple[str, str]:
-        with self.backend.lock:
-            used = self.data.api_usage.current(self.backend.now())
-        return "Sforce-Limit-Info", f"api-usage={used}/{self.data.org.config.daily_api_limit}"
 
     def release(self) -> None:
         """Free the concurrency slot taken by :func:`authorize_call`."""
