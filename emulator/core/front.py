@@ -7,7 +7,6 @@ through to the Flask app. The journal records every request in one place.
 """
 from __future__ import annotations
 
-import json
 import logging
 import re
 import time
@@ -17,11 +16,11 @@ from urllib.parse import parse_qs
 
 from .errors import ApiError
 from .faults import answer_faults
+from .http import dumps_json
 from .journal import JournalEntry
 
 log = logging.getLogger("crm_harness")
 ORG_ENVIRON_KEY = "crm_harness.org"
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _REASONS = {200: "OK", 201: "Created", 204: "No Content", 300: "Multiple Choices", 400: "Bad Request",
             401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
             413: "Request Entity Too Large", 415: "Unsupported Media Type", 500: "Internal Server Error"}
@@ -30,7 +29,7 @@ Answer = tuple[int, list[tuple[str, str]], bytes]
 
 
 def json_answer(body: Any, status: int = 200, headers: list[tuple[str, str]] | None = None) -> Answer:
-    return status, [("Content-Type", "application/json"), *(headers or [])], _dumps(body).encode("utf-8")
+    return status, [("Content-Type", "application/json"), *(headers or [])], dumps_json(body).encode("utf-8")
 
 
 class LeanRequest:

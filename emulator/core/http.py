@@ -6,12 +6,13 @@ from typing import Any
 
 from flask import Response
 
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+dumps_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+"""Compact JSON text, as the real APIs send it."""
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     """A JSON response; every JSON body, errors included, is ``application/json`` (SF-WIRE-1)."""
-    response = Response(_dumps(body), status=status, mimetype="application/json")
+    response = Response(dumps_json(body), status=status, mimetype="application/json")
     if headers:
         response.headers.update(headers)
     return response

@@ -23,13 +23,13 @@ from urllib.parse import quote, unquote_to_bytes, urlsplit
 
 from flask import current_app, request
 
+from ..core.http import dumps_json
 from .context import PARENT_ENVIRON_KEY, SfContext
 
 NO_BODY = object()
 REFERENCE_RE = re.compile(r"@\{([^{}]*)\}")
 _PATH_TOKEN = re.compile(r"\.([A-Za-z0-9_]+)|\[(\d+)\]")
 _NAME = re.compile(r"[A-Za-z0-9_]+")
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 @dataclass
@@ -57,7 +57,7 @@ def dispatch(parent: SfContext, method: str, url: str, body: Any = NO_BODY,
     path = unquote_to_bytes(parts.path or "/").decode("latin-1")
     if len(path) > 1 and path.endswith("/"):
         path = path.rstrip("/") or "/"
-    raw = b"" if body is NO_BODY else _dumps(body).encode("utf-8")
+    raw = b"" if body is NO_BODY else dumps_json(body).encode("utf-8")
     outer = request.environ
     environ = {
         "REQUEST_METHOD": method, "SCRIPT_NAME": "", "PATH_INFO": path, "QUERY_STRING": parts.query,
@@ -152,7 +152,7 @@ def _text(value: Any) -> str:
         return "true" if value else "false"
     if value is None:
         return ""
-    return value if isinstance(value, str) else _dumps(value) if isinstance(value, (dict, list)) else str(value)
+    return value if isinstance(value, str) else dumps_json(value) if isinstance(value, (dict, list)) else str(value)
 
 
 def substitute_url(url: str, results: dict[str, Reply]) -> str:
