@@ -23,7 +23,7 @@ def redact_query(query: str) -> str:
     return SECRET_PARAMS.sub(lambda m: f"{m.group(1)}=***", query)
 
 
-@dataclass
+@dataclass(slots=True)
 class JournalEntry:
     at: datetime
     method: str
