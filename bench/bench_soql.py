@@ -53,20 +53,27 @@ def contact_id(i: int) -> str:
     return id15 + checksum_suffix(id15)
 
 
-def build(n: int) -> Context:
-    schema = Schema()
-    ctx = Context(schema)
-    store = ctx.store("Contact")
+def load_contacts(store: ObjectStore, n: int, ext_id: bool = True) -> None:
+    """Insert ``n`` Contacts straight into a store, one second apart, ending at NOW."""
     start = NOW - timedelta(seconds=n)
     for i in range(n):
         moment = start + timedelta(seconds=i)
         last = LAST_NAMES[i % len(LAST_NAMES)]
-        store.insert({
+        record = {
             "Id": contact_id(i), "IsDeleted": False, "CreatedDate": moment, "LastModifiedDate": moment,
             "SystemModstamp": moment, "CreatedById": USER_ID, "LastModifiedById": USER_ID, "OwnerId": USER_ID,
             "FirstName": f"First{i}", "LastName": last, "Name": f"First{i} {last}",
-            "Email": f"person{i}@example.com", "Ext_Id__c": f"EXT-{i:08d}",
-        })
+            "Email": f"person{i}@example.com"}
+        if ext_id:
+            record["Ext_Id__c"] = f"EXT-{i:08d}"
+        store.insert(record)
+
+
+def build(n: int) -> Context:
+    schema = Schema()
+    ctx = Context(schema)
+    store = ctx.store("Contact")
+    load_contacts(store, n)
     schema.get("Contact").add_field(FieldDef("Ext_Id__c", "Ext Id", "string", 40, custom=True, external_id=True))
     store.ensure_index("Ext_Id__c")
     return ctx

@@ -27,7 +27,6 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import timedelta
 from pathlib import Path
 from urllib.parse import quote
 
@@ -37,7 +36,7 @@ sys.path.insert(0, str(HERE.parent))
 from emulator.testing import demo_session  # noqa: E402
 from emulator.pytest_plugin import fresh_emulator  # noqa: E402
 
-from bench_soql import LAST_NAMES, NOW, USER_ID, contact_id  # noqa: E402
+from bench_soql import contact_id, load_contacts  # noqa: E402
 
 VENV = HERE / ".venv-mockforce"
 VENV_PY = VENV / "bin" / "python"
@@ -73,19 +72,8 @@ def ensure_venv() -> bool:
 def ours(rows: int, repeat: int) -> tuple[float, dict[str, float]]:
     emulator = fresh_emulator()
     org = emulator.salesforce.default_org()
-    org.org.config.daily_api_limit = 10**9
     t0 = time.perf_counter()
-    store = org.store("Contact")
-    start = NOW - timedelta(seconds=rows)
-    for i in range(rows):
-        moment = start + timedelta(seconds=i)
-        last = LAST_NAMES[i % len(LAST_NAMES)]
-        store.insert({
-            "Id": contact_id(i), "IsDeleted": False, "CreatedDate": moment, "LastModifiedDate": moment,
-            "SystemModstamp": moment, "CreatedById": USER_ID, "LastModifiedById": USER_ID, "OwnerId": USER_ID,
-            "FirstName": f"First{i}", "LastName": last, "Name": f"First{i} {last}",
-            "Email": f"person{i}@example.com",
-        })
+    load_contacts(org.store("Contact"), rows, ext_id=False)
     load_s = time.perf_counter() - t0
     gc.collect()
     session, headers = demo_session(emulator)

@@ -1,12 +1,11 @@
 """Tooling API custom fields, the per-object cap and unknown fields. Covers SF-REST-10."""
 from __future__ import annotations
 
-from datetime import datetime
 
 import pytest
 
+from emulator.salesforce.query import OrgQueryContext
 from emulator.salesforce.soql import execute
-from emulator.salesforce.store import ObjectStore
 
 ADMIN = "https://harness.my.salesforce.com/__emulator"
 FIELDS = "tooling/sobjects/CustomField"
@@ -41,24 +40,11 @@ def describe_field(rest, sobject: str, name: str) -> dict | None:
 
 
 def soql(crm_emulator, text: str) -> list[dict]:
-    """Run SOQL through the engine on the demo org (the REST /query route is another module)."""
+    """Run SOQL through the engine on the demo org."""
     backend = crm_emulator.salesforce
     with backend.lock:
         data = backend.default_org()
-
-        class Ctx:
-            schema = data.schema
-            version = "v59.0"
-
-            @staticmethod
-            def store(name: str) -> ObjectStore:
-                return data.store(name)
-
-            @staticmethod
-            def now() -> datetime:
-                return backend.now()
-
-        result = execute(text, Ctx())
+        result = execute(text, OrgQueryContext(data, "v59.0", backend.now()))
         return [result.render(r) for r in result.records]
 
 

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from emulator.app import create_app
 from emulator.core.transport import session_for
 from emulator.pytest_plugin import fresh_emulator
+from emulator.salesforce.query import OrgQueryContext
 from emulator.salesforce.soql import execute
-from emulator.salesforce.store import ObjectStore
 
 BASE = "https://harness.my.salesforce.com"
 DATA = f"{BASE}/services/data/v59.0"
@@ -86,20 +86,8 @@ class Harness:
         backend = self.emulator.salesforce
         with backend.lock:
             data = backend.default_org()
-
-            class Ctx:
-                schema = data.schema
-                version = "v59.0"
-
-                @staticmethod
-                def store(name: str) -> ObjectStore:
-                    return data.store(name)
-
-                @staticmethod
-                def now() -> datetime:
-                    return backend.now()
-
-            return {r["Id"] for r in execute(soql, Ctx(), include_deleted=include_deleted).records}
+            result = execute(soql, OrgQueryContext(data, "v59.0", backend.now()), include_deleted=include_deleted)
+            return {r["Id"] for r in result.records}
 
 
 OPS = st.one_of(

@@ -7,6 +7,7 @@ import pytest
 
 from emulator.salesforce import replication
 from emulator.salesforce.render import sf_datetime
+from emulator.salesforce.query import OrgQueryContext
 from emulator.salesforce.soql import execute
 from emulator.salesforce.store import ObjectStore
 
@@ -51,20 +52,8 @@ def query_all_ids(crm_emulator, soql: str) -> list[str]:
     with backend.lock:
         data = backend.default_org()
         backend.records(data.org.id, next(iter(data.org.users)))  # purges what is due
-
-        class Ctx:
-            schema = data.schema
-            version = "v59.0"
-
-            @staticmethod
-            def store(name: str) -> ObjectStore:
-                return data.store(name)
-
-            @staticmethod
-            def now() -> datetime:
-                return backend.now()
-
-        return [r["Id"] for r in execute(soql, Ctx(), include_deleted=True).records]
+        result = execute(soql, OrgQueryContext(data, "v59.0", backend.now()), include_deleted=True)
+        return [r["Id"] for r in result.records]
 
 
 def refused(response, message: str, code: str = "INVALID_REPLICATION_DATE") -> None:
