@@ -65,7 +65,7 @@ def create_app(emulator: Emulator | None = None, config: EmulatorConfig | None =
         return json_answer(error_body(api_for_path(path), 500, *UNEXPECTED), 500)
 
     def lean_limit_info(environ: dict, headers: list) -> None:
-        header = limit_header_for(emulator, environ)
+        header = limit_header_for(emulator, environ, counted_usage=True)
         if header is not None:
             headers.append(header)
 

@@ -179,6 +179,8 @@ class FaultSet:
 
     def take(self, method: str, path: str) -> list[FaultRule]:
         """The rules matching a request, counted as used; spent rules retire."""
+        if not self._rules:  # the common case, read without the lock: no faults set
+            return []
         with self._lock:
             matched = [r for r in self._rules if r.matches(method, path)]
             for rule in matched:

@@ -16,7 +16,7 @@ from urllib.parse import parse_qs
 
 from .errors import ApiError
 from .faults import answer_faults
-from .http import dumps_json
+from .http import json_bytes
 from .journal import JournalEntry
 
 log = logging.getLogger("crm_harness")
@@ -29,7 +29,7 @@ Answer = tuple[int, list[tuple[str, str]], bytes]
 
 
 def json_answer(body: Any, status: int = 200, headers: list[tuple[str, str]] | None = None) -> Answer:
-    return status, [("Content-Type", "application/json"), *(headers or [])], dumps_json(body).encode("utf-8")
+    return status, [("Content-Type", "application/json"), *(headers or [])], json_bytes(body)
 
 
 class LeanRequest:

@@ -4,15 +4,45 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import orjson
 from flask import Response
 
-dumps_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-"""Compact JSON text, as the real APIs send it."""
+_standard_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def json_bytes(body: Any) -> bytes:
+    """Compact UTF-8 JSON, as the real APIs send it.
+
+    orjson does the common case; what it refuses (integers beyond 64 bits,
+    non-string keys) goes through the standard encoder.
+    """
+    try:
+        return orjson.dumps(body)
+    except TypeError:  # orjson.JSONEncodeError subclasses TypeError
+        return _standard_encode(body).encode("utf-8")
+
+
+def loads_json(raw: bytes | str) -> Any:
+    """Parse JSON exactly as :func:`json.loads` does, with orjson for the common case.
+
+    What orjson refuses (NaN literals, big integers, lone surrogates, bad
+    input) goes to :func:`json.loads`, which accepts it or raises its usual,
+    position-carrying error.
+    """
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return json.loads(raw)
+
+
+def dumps_json(body: Any) -> str:
+    """Compact JSON text (see :func:`json_bytes`)."""
+    return json_bytes(body).decode("utf-8")
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     """A JSON response; every JSON body, errors included, is ``application/json`` (SF-WIRE-1)."""
-    response = Response(dumps_json(body), status=status, mimetype="application/json")
+    response = Response(json_bytes(body), status=status, mimetype="application/json")
     if headers:
         response.headers.update(headers)
     return response

@@ -11,11 +11,13 @@ import fnmatch
 import functools
 import io
 import sys
+from datetime import timedelta
 from typing import Any, Callable
 from urllib.parse import unquote_to_bytes, urlsplit
 
 import requests
 from requests.adapters import BaseAdapter, HTTPAdapter
+from requests.cookies import cookiejar_from_dict
 from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers
 
@@ -36,6 +38,64 @@ def _body_bytes(body: Any) -> bytes:
     return b"".join(c.encode("utf-8") if isinstance(c, str) else c for c in body)
 
 
+_ENVIRON_HEADER_KEYS: dict[str, str] = {}
+
+
+def _environ_key(lower_name: str) -> str:
+    """``content-type`` -> ``CONTENT_TYPE``, ``x-thing`` -> ``HTTP_X_THING`` (memoised)."""
+    key = _ENVIRON_HEADER_KEYS.get(lower_name)
+    if key is None:
+        key = lower_name.upper().replace("-", "_")
+        if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            key = "HTTP_" + key
+        _ENVIRON_HEADER_KEYS[lower_name] = key
+    return key
+
+
+@functools.lru_cache(maxsize=256)
+def _server_name_port(scheme: str, netloc: str) -> tuple[str, str]:
+    url = urlsplit(f"{scheme}://{netloc}")
+    return url.hostname or "localhost", str(url.port or (443 if scheme == "https" else 80))
+
+
+class InProcessResponse(requests.Response):
+    """A ``requests.Response`` filled in one step.
+
+    ``requests.Response()`` builds a cookie jar per response; nothing in the
+    emulator sets cookies, so the jar is only built when someone reads it.
+    """
+
+    def __init__(self, request: requests.PreparedRequest, status: str, headers: list, content: bytes,
+                 connection: BaseAdapter) -> None:  # noqa: D107 - deliberately no super().__init__
+        self._content = content
+        self._content_consumed = True
+        self._next = None
+        self.status_code = int(status[:3])
+        self.reason = status[4:]
+        self.headers = CaseInsensitiveDict(headers)
+        self.raw = io.BytesIO(content)
+        self.url = request.url
+        self.encoding = _encoding_for(self.headers.get("content-type"))
+        self.history = []
+        self.elapsed = _NO_TIME
+        self.request = request
+        self.connection = connection
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "cookies":
+            jar = self.cookies = cookiejar_from_dict({})
+            return jar
+        raise AttributeError(name)
+
+
+_NO_TIME = timedelta(0)
+
+
+@functools.lru_cache(maxsize=64)
+def _encoding_for(content_type: str | None) -> str | None:
+    return get_encoding_from_headers({"content-type": content_type}) if content_type else None
+
+
 class WSGIAdapter(BaseAdapter):
     """Send requests straight to a WSGI app (any host, any scheme)."""
 
@@ -45,25 +105,27 @@ class WSGIAdapter(BaseAdapter):
 
     def send(self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None,
              verify: Any = True, cert: Any = None, proxies: Any = None) -> requests.Response:
-        url = urlsplit(request.url)
+        scheme, netloc, path, query, _ = urlsplit(request.url)
+        scheme = scheme or "http"
         body = _body_bytes(request.body)
-        host = url.hostname or "localhost"
-        port = str(url.port or (443 if url.scheme == "https" else 80))
+        host, port = _server_name_port(scheme, netloc)
         environ = {
             "REQUEST_METHOD": request.method, "SCRIPT_NAME": "",
-            "PATH_INFO": unquote_to_bytes(url.path or "/").decode("latin-1"), "QUERY_STRING": url.query,
+            "PATH_INFO": unquote_to_bytes(path).decode("latin-1") if "%" in path else (path or "/"),
+            "QUERY_STRING": query,
             "SERVER_NAME": host, "SERVER_PORT": port, "SERVER_PROTOCOL": "HTTP/1.1",
             "REMOTE_ADDR": "127.0.0.1", "CONTENT_LENGTH": str(len(body)),
-            "wsgi.version": (1, 0), "wsgi.url_scheme": url.scheme or "http", "wsgi.input": io.BytesIO(body),
+            "wsgi.version": (1, 0), "wsgi.url_scheme": scheme, "wsgi.input": io.BytesIO(body),
             "wsgi.errors": sys.stderr, "wsgi.multithread": True, "wsgi.multiprocess": False,
-            "wsgi.run_once": False, "HTTP_HOST": url.netloc,
+            "wsgi.run_once": False, "HTTP_HOST": netloc,
         }
-        for name, value in request.headers.items():
-            key = name.upper().replace("-", "_")
-            if key == "CONTENT_TYPE":
-                environ["CONTENT_TYPE"] = value
-            elif key != "CONTENT_LENGTH":
-                environ["HTTP_" + key] = value
+        headers = request.headers
+        items = headers.lower_items() if isinstance(headers, CaseInsensitiveDict) else (
+            (name.lower(), value) for name, value in headers.items())
+        for name, value in items:
+            key = _environ_key(name)
+            if key != "CONTENT_LENGTH":
+                environ[key] = value
         captured: list = []
 
         def start_response(status: str, headers: list, exc_info: Any = None) -> None:
@@ -75,18 +137,8 @@ class WSGIAdapter(BaseAdapter):
         finally:
             if hasattr(result, "close"):
                 result.close()
-        status, headers = captured
-        response = requests.Response()
-        response.status_code = int(status[:3])
-        response.reason = status[4:]
-        response.headers = CaseInsensitiveDict(headers)
-        response.encoding = get_encoding_from_headers(response.headers)
-        response._content = content
-        response.raw = io.BytesIO(content)
-        response.url = request.url
-        response.request = request
-        response.connection = self
-        return response
+        status, response_headers = captured
+        return InProcessResponse(request, status, response_headers, content, self)
 
     def close(self) -> None:
         """Nothing to release: there is no connection pool."""

@@ -4,8 +4,10 @@ Framework-free so the Flask routes and the lean hot-path routes share it.
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import current_app
 
@@ -19,6 +21,8 @@ from .tokens import Session
 VERSION_RE = re.compile(r"^v(\d{2,3})\.0$")
 # Set by composite dispatch (never from HTTP): the SfContext of the call a subrequest belongs to.
 PARENT_ENVIRON_KEY = "crm_harness.parent_sf"
+# Set by authorize_call: the org's API usage right after this call was counted.
+USAGE_ENVIRON_KEY = "crm_harness.api_usage"
 
 
 @dataclass
@@ -30,9 +34,11 @@ class SfContext:
     open: bool = True
     undo: list | None = None  # shared undo log of a composite call (allOrNone spans its subrequests)
     count_subrequests: bool = False  # /composite/batch: each subrequest counts as an API call
+    now: datetime | None = None  # when the call was authorized; one instant for the whole call
 
     def records(self) -> Records:
-        records = Records(self.data, self.backend.ids, self.backend.now(), self.session.user_id)
+        now = self.now if self.now is not None else self.backend.now()
+        records = Records(self.data, self.backend.ids, now, self.session.user_id)
         if self.undo is not None:
             records.undo = self.undo
         return records
@@ -58,10 +64,15 @@ def emulator():
 
 
 def check_version(config, version: str) -> str:
-    match = VERSION_RE.match(version)
-    if not match or not config.api_version_min <= int(match.group(1)) <= config.api_version_max:
+    if not _version_supported(version, config.api_version_min, config.api_version_max):
         raise not_found()
     return version
+
+
+@functools.lru_cache(maxsize=256)
+def _version_supported(version: str, lowest: int, highest: int) -> bool:
+    match = VERSION_RE.match(version)
+    return bool(match) and lowest <= int(match.group(1)) <= highest
 
 
 def authorize_call(emu, version: str, authorization: str | None, content_length: int | None,
@@ -92,15 +103,22 @@ def authorize_call(emu, version: str, authorization: str | None, content_length:
         if data.in_flight >= config.concurrent_request_limit:
             raise SalesforceError(403, "REQUEST_LIMIT_EXCEEDED", "ConcurrentPerOrgLongTxn Limit exceeded.")
         data.in_flight += 1
-    return SfContext(backend, session, data, version)
+        environ[USAGE_ENVIRON_KEY] = data.api_usage.used
+    return SfContext(backend, session, data, version, now=now)
 
 
-def limit_header_for(emu, environ: dict) -> tuple[str, str] | None:
-    """The ``Sforce-Limit-Info`` header once the caller's org is known (errors included)."""
+def limit_header_for(emu, environ: dict, counted_usage: bool = False) -> tuple[str, str] | None:
+    """The ``Sforce-Limit-Info`` header once the caller's org is known (errors included).
+
+    With ``counted_usage`` the usage recorded when the call was counted is
+    reported, when there is one (a single call: nothing counted since).
+    """
     data: OrgData | None = environ.get(ORG_ENVIRON_KEY)
     if data is None:
         return None
-    backend = emu.salesforce
-    with backend.lock:
-        used = data.api_usage.current(backend.now())
+    used = environ.get(USAGE_ENVIRON_KEY) if counted_usage else None
+    if used is None:
+        backend = emu.salesforce
+        with backend.lock:
+            used = data.api_usage.current(backend.now())
     return "Sforce-Limit-Info", f"api-usage={used}/{data.org.config.daily_api_limit}"

@@ -111,7 +111,7 @@ class Records:
         values = coerce_record(schema, payload, creating=True)
         self._check_references(schema, values)
         self._check_unique(schema, values, None)
-        record = {f.name: f.default for f in schema.fields.values()}
+        record = schema.blank_record()
         record.update(values)
         record_id = self.ids.new_id(schema.key_prefix)
         record.update(Id=record_id, IsDeleted=False, CreatedDate=self.now, CreatedById=self.user_id,

@@ -36,10 +36,12 @@ def render_record(schema: SObjectSchema, record: dict, version: str,
     """A record as GET /sobjects/{T}/{id} returns it: attributes then fields in describe order."""
     body: dict[str, Any] = {"attributes": attributes(schema.name, record["Id"], version)}
     if field_names is None:
-        get = record.get
-        for name, convert in schema.render_plan():
-            value = get(name)
-            body[name] = json_value(value) if convert and value is not None else value
+        names, temporal = schema.render_plan()
+        body.update(zip(names, map(record.get, names)))
+        for name in temporal:
+            value = body[name]
+            if value is not None:
+                body[name] = json_value(value)
     else:
         for name in field_names:
             body[name] = json_value(record.get(name))

@@ -1,10 +1,9 @@
 """Reading JSON request bodies the way the Salesforce REST API does."""
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from ..core.http import media_type
+from ..core.http import loads_json, media_type
 from .errors import SalesforceError
 
 JSON_TYPES = {"application/json", ""}
@@ -22,7 +21,7 @@ def parse_json(content_type: str | None, raw: bytes) -> Any:
     if not raw.strip():
         raise SalesforceError(400, "JSON_PARSER_ERROR", "The request body is either invalid or incomplete.")
     try:
-        return json.loads(raw)
+        return loads_json(raw)
     except RecursionError:  # nesting deeper than the parser's stack: not a 500
         raise SalesforceError(400, "JSON_PARSER_ERROR", "The request body is nested too deeply.") from None
     except (ValueError, UnicodeDecodeError) as exc:

@@ -24,18 +24,35 @@ class SObjectSchema:
 
     def add_field(self, field_def: FieldDef) -> None:
         self.fields[field_def.name.lower()] = field_def
-        self._render_plan = None
+        self._plans = None
 
     def remove_field(self, name: str) -> FieldDef | None:
-        self._render_plan = None
+        self._plans = None
         return self.fields.pop(name.lower(), None)
 
-    def render_plan(self) -> tuple[tuple[str, bool], ...]:
-        """(field name, needs conversion) in describe order, cached until the fields change."""
-        plan = getattr(self, "_render_plan", None)
-        if plan is None:
-            plan = self._render_plan = tuple((f.name, f.type in ("date", "datetime")) for f in self.fields.values())
-        return plan
+    def _field_plans(self) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], dict]:
+        """What the hot paths derive from the fields, computed once until the fields change."""
+        plans = getattr(self, "_plans", None)
+        if plans is None:
+            fields = self.fields.values()
+            plans = self._plans = (tuple(f.name for f in fields),
+                                   tuple(f.name for f in fields if f.type in ("date", "datetime")),
+                                   tuple(f.name for f in fields if f.required),
+                                   {f.name: f.default for f in fields})
+        return plans
+
+    def render_plan(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(every field name in describe order, the date/datetime ones)."""
+        names, temporal, _, _ = self._field_plans()
+        return names, temporal
+
+    def required_names(self) -> tuple[str, ...]:
+        """Fields a create must set, in describe order."""
+        return self._field_plans()[2]
+
+    def blank_record(self) -> dict:
+        """A new record with every field at its default (a fresh dict)."""
+        return dict(self._field_plans()[3])
 
     def custom_fields(self) -> list[FieldDef]:
         return [f for f in self.fields.values() if f.custom]

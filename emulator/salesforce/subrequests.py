@@ -23,7 +23,7 @@ from urllib.parse import quote, unquote_to_bytes, urlsplit
 
 from flask import current_app, request
 
-from ..core.http import dumps_json
+from ..core.http import dumps_json, json_bytes
 from .context import PARENT_ENVIRON_KEY, SfContext
 
 NO_BODY = object()
@@ -57,7 +57,7 @@ def dispatch(parent: SfContext, method: str, url: str, body: Any = NO_BODY,
     path = unquote_to_bytes(parts.path or "/").decode("latin-1")
     if len(path) > 1 and path.endswith("/"):
         path = path.rstrip("/") or "/"
-    raw = b"" if body is NO_BODY else dumps_json(body).encode("utf-8")
+    raw = b"" if body is NO_BODY else json_bytes(body)
     outer = request.environ
     environ = {
         "REQUEST_METHOD": method, "SCRIPT_NAME": "", "PATH_INFO": path, "QUERY_STRING": parts.query,

@@ -155,12 +155,6 @@ def coerce_record(schema: SObjectSchema, payload: Any, *, creating: bool,
 
 def missing_required(schema: SObjectSchema, values: dict, *, creating: bool,
                      existing: dict | None) -> list[str]:
-    missing = []
-    for field_def in schema.fields.values():
-        if not field_def.required:
-            continue
-        if creating and values.get(field_def.name) is None:
-            missing.append(field_def.name)
-        elif not creating and field_def.name in values and values[field_def.name] is None:
-            missing.append(field_def.name)
-    return missing
+    if creating:
+        return [name for name in schema.required_names() if values.get(name) is None]
+    return [name for name in schema.required_names() if name in values and values[name] is None]
