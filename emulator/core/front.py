@@ -21,6 +21,8 @@ from .journal import JournalEntry
 
 log = logging.getLogger("crm_harness")
 ORG_ENVIRON_KEY = "crm_harness.org"
+# The emulator clock read once when the request arrived: every rule of the call and the journal use it.
+NOW_ENVIRON_KEY = "crm_harness.now"
 _REASONS = {200: "OK", 201: "Created", 204: "No Content", 300: "Multiple Choices", 400: "Bad Request",
             401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
             413: "Request Entity Too Large", 415: "Unsupported Media Type", 500: "Internal Server Error"}
@@ -115,6 +117,7 @@ class FrontDispatcher:
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         started = time.perf_counter()
+        now = environ[NOW_ENVIRON_KEY] = self.emulator.clock.now()
         path = environ.get("PATH_INFO", "") or "/"
         if len(path) > 1 and path.endswith("/"):
             path = environ["PATH_INFO"] = path.rstrip("/") or "/"
@@ -138,16 +141,12 @@ class FrontDispatcher:
 
             result = self.fallback(environ, capture)
             status = captured[0] if captured else 500
-        self._journal(environ, method, path, status, started)
-        return result
-
-    def _journal(self, environ: dict, method: str, path: str, status: int, started: float) -> None:
         org = environ.get(ORG_ENVIRON_KEY)
         self.emulator.journal.record(JournalEntry(
-            at=self.emulator.clock.now(), method=method, path=path,
-            query=environ.get("QUERY_STRING", ""), status=status,
-            duration_ms=round((time.perf_counter() - started) * 1000, 3), api=api_for_path(path),
-            org=getattr(getattr(org, "org", None), "id", None)))
+            now, method, path, environ.get("QUERY_STRING", ""), status,
+            round((time.perf_counter() - started) * 1000, 3), api_for_path(path),
+            org.org.id if org is not None else None))
+        return result
 
 
 def api_for_path(path: str) -> str:

@@ -8,6 +8,7 @@ the emulator and every other host goes to the network untouched.
 from __future__ import annotations
 
 import fnmatch
+from collections import OrderedDict
 import functools
 import io
 import sys
@@ -58,6 +59,18 @@ def _server_name_port(scheme: str, netloc: str) -> tuple[str, str]:
     return url.hostname or "localhost", str(url.port or (443 if scheme == "https" else 80))
 
 
+class _ResponseHeaders(CaseInsensitiveDict):
+    """A CaseInsensitiveDict built in one pass from a WSGI header list.
+
+    ``CaseInsensitiveDict(pairs)`` goes through ``MutableMapping.update``, one
+    Python-level ``__setitem__`` per header; this fills the same ordered store
+    directly (later duplicates win, as there).
+    """
+
+    def __init__(self, pairs: list[tuple[str, str]]) -> None:  # noqa: D107
+        self._store = OrderedDict((name.lower(), (name, value)) for name, value in pairs)
+
+
 class InProcessResponse(requests.Response):
     """A ``requests.Response`` filled in one step.
 
@@ -72,7 +85,7 @@ class InProcessResponse(requests.Response):
         self._next = None
         self.status_code = int(status[:3])
         self.reason = status[4:]
-        self.headers = CaseInsensitiveDict(headers)
+        self.headers = _ResponseHeaders(headers)
         self.raw = io.BytesIO(content)
         self.url = request.url
         self.encoding = _encoding_for(self.headers.get("content-type"))
@@ -102,6 +115,10 @@ class WSGIAdapter(BaseAdapter):
     def __init__(self, app: Callable) -> None:
         super().__init__()
         self.app = app
+        self._base_environ = {
+            "SCRIPT_NAME": "", "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1",
+            "wsgi.version": (1, 0), "wsgi.multithread": True, "wsgi.multiprocess": False, "wsgi.run_once": False,
+        }
 
     def send(self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None,
              verify: Any = True, cert: Any = None, proxies: Any = None) -> requests.Response:
@@ -109,16 +126,17 @@ class WSGIAdapter(BaseAdapter):
         scheme = scheme or "http"
         body = _body_bytes(request.body)
         host, port = _server_name_port(scheme, netloc)
-        environ = {
-            "REQUEST_METHOD": request.method, "SCRIPT_NAME": "",
-            "PATH_INFO": unquote_to_bytes(path).decode("latin-1") if "%" in path else (path or "/"),
-            "QUERY_STRING": query,
-            "SERVER_NAME": host, "SERVER_PORT": port, "SERVER_PROTOCOL": "HTTP/1.1",
-            "REMOTE_ADDR": "127.0.0.1", "CONTENT_LENGTH": str(len(body)),
-            "wsgi.version": (1, 0), "wsgi.url_scheme": scheme, "wsgi.input": io.BytesIO(body),
-            "wsgi.errors": sys.stderr, "wsgi.multithread": True, "wsgi.multiprocess": False,
-            "wsgi.run_once": False, "HTTP_HOST": netloc,
-        }
+        environ = self._base_environ.copy()
+        environ["REQUEST_METHOD"] = request.method
+        environ["PATH_INFO"] = unquote_to_bytes(path).decode("latin-1") if "%" in path else (path or "/")
+        environ["QUERY_STRING"] = query
+        environ["SERVER_NAME"] = host
+        environ["SERVER_PORT"] = port
+        environ["CONTENT_LENGTH"] = str(len(body))
+        environ["wsgi.url_scheme"] = scheme
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["wsgi.errors"] = sys.stderr
+        environ["HTTP_HOST"] = netloc
         headers = request.headers
         items = headers.lower_items() if isinstance(headers, CaseInsensitiveDict) else (
             (name.lower(), value) for name, value in headers.items())

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from flask import current_app
 
-from ..core.front import ORG_ENVIRON_KEY
+from ..core.front import NOW_ENVIRON_KEY, ORG_ENVIRON_KEY
 from .auth import check_session, require_api_scope
 from .backend import SalesforceBackend
 from .errors import SalesforceError, not_found
@@ -88,8 +88,8 @@ def authorize_call(emu, version: str, authorization: str | None, content_length:
     if parent is not None:
         environ[ORG_ENVIRON_KEY] = parent.data
         return parent.subrequest(version)
+    now = environ.get(NOW_ENVIRON_KEY) or backend.now()
     with backend.lock:
-        now = backend.now()
         session = check_session(backend.tokens, backend.org_data, authorization, now)
         data = backend.org_data(session.org_id)
         environ[ORG_ENVIRON_KEY] = data

@@ -328,10 +328,11 @@ class Records:
                                   f"entity type {schema.name} does not support this operation")
 
     def _check_references(self, schema: SObjectSchema, values: dict) -> None:
+        references = schema.reference_names()
         for name, value in values.items():
-            field_def = schema.fields[name.lower()]
-            if field_def.type != "reference" or value is None:
+            if value is None or name not in references:
                 continue
+            field_def = schema.fields[name.lower()]
             targets = [self.data.schema.get(t) for t in field_def.reference_to]
             target = next((t for t in targets if t and t.key_prefix == value[:3]), None)
             if target is None:
@@ -343,10 +344,10 @@ class Records:
                     "INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", [name])])
 
     def _check_unique(self, schema: SObjectSchema, values: dict, own_id: str | None) -> None:
+        unique = schema.unique_names()
         store = self.data.store(schema.name)
         for name, value in values.items():
-            field_def = schema.fields[name.lower()]
-            if not field_def.unique or value is None:
+            if value is None or name not in unique:
                 continue
             holders = store.lookup(name, value)
             if holders is None:

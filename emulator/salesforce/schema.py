@@ -7,6 +7,16 @@ from .fields import FieldDef
 from .standard_objects import STANDARD_OBJECTS, standard_fields
 
 
+@dataclass(frozen=True)
+class _FieldPlans:
+    names: tuple[str, ...]
+    temporal: tuple[str, ...]
+    required: tuple[str, ...]
+    references: frozenset[str]
+    unique: frozenset[str]
+    defaults: dict
+
+
 @dataclass
 class SObjectSchema:
     """One sObject type: its metadata and fields (looked up case-insensitively)."""
@@ -30,29 +40,38 @@ class SObjectSchema:
         self._plans = None
         return self.fields.pop(name.lower(), None)
 
-    def _field_plans(self) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], dict]:
+    def _field_plans(self) -> _FieldPlans:
         """What the hot paths derive from the fields, computed once until the fields change."""
         plans = getattr(self, "_plans", None)
         if plans is None:
-            fields = self.fields.values()
-            plans = self._plans = (tuple(f.name for f in fields),
-                                   tuple(f.name for f in fields if f.type in ("date", "datetime")),
-                                   tuple(f.name for f in fields if f.required),
-                                   {f.name: f.default for f in fields})
+            fields = list(self.fields.values())
+            plans = self._plans = _FieldPlans(
+                names=tuple(f.name for f in fields),
+                temporal=tuple(f.name for f in fields if f.type in ("date", "datetime")),
+                required=tuple(f.name for f in fields if f.required),
+                references=frozenset(f.name for f in fields if f.type == "reference"),
+                unique=frozenset(f.name for f in fields if f.unique),
+                defaults={f.name: f.default for f in fields})
         return plans
 
     def render_plan(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """(every field name in describe order, the date/datetime ones)."""
-        names, temporal, _, _ = self._field_plans()
-        return names, temporal
+        plans = self._field_plans()
+        return plans.names, plans.temporal
 
     def required_names(self) -> tuple[str, ...]:
         """Fields a create must set, in describe order."""
-        return self._field_plans()[2]
+        return self._field_plans().required
+
+    def reference_names(self) -> frozenset[str]:
+        return self._field_plans().references
+
+    def unique_names(self) -> frozenset[str]:
+        return self._field_plans().unique
 
     def blank_record(self) -> dict:
         """A new record with every field at its default (a fresh dict)."""
-        return dict(self._field_plans()[3])
+        return dict(self._field_plans().defaults)
 
     def custom_fields(self) -> list[FieldDef]:
         return [f for f in self.fields.values() if f.custom]
