@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import orjson
@@ -22,13 +23,19 @@ def json_bytes(body: Any) -> bytes:
         return _standard_encode(body).encode("utf-8")
 
 
+_LONG_DIGIT_RUN = re.compile(rb"[0-9]{19}")
+
+
 def loads_json(raw: bytes | str) -> Any:
     """Parse JSON exactly as :func:`json.loads` does, with orjson for the common case.
 
-    What orjson refuses (NaN literals, big integers, lone surrogates, bad
-    input) goes to :func:`json.loads`, which accepts it or raises its usual,
+    What orjson refuses (NaN literals, lone surrogates, bad input) or would
+    read differently (integers beyond 64 bits, which it turns into floats)
+    goes to :func:`json.loads`, which accepts it or raises its usual,
     position-carrying error.
     """
+    if _LONG_DIGIT_RUN.search(raw if isinstance(raw, bytes) else raw.encode("utf-8", "surrogatepass")):
+        return json.loads(raw)  # orjson reads integers beyond 64 bits as floats; json keeps them exact
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError:

@@ -76,6 +76,19 @@ def encode62(number: int, width: int) -> str:
     return "".join(reversed(digits))
 
 
+_TAIL_SPAN = 62 ** 5  # the last 5 characters of an id: its third checksum chunk
+
+
+@functools.lru_cache(maxsize=256)
+def _id_head(start: str, high: int) -> tuple[str, str]:
+    """The first 10 characters of an id and their 2 checksum characters.
+
+    Sequential ids share them for 62**5 ids in a row, so they are computed once.
+    """
+    head = start + encode62(high, 10 - len(start))
+    return head, checksum_suffix(head + "00000")[:2]
+
+
 class IdSource:
     """Deterministic id and token source; the same seed gives the same ids."""
 
@@ -95,8 +108,10 @@ class IdSource:
         with self._lock:
             count = self._counters.get(prefix, 0) + 1
             self._counters[prefix] = count
-        id15 = prefix + self._pod + "0" + encode62(count, 9)
-        return id15 + checksum_suffix(id15)
+        high, low = divmod(count, _TAIL_SPAN)
+        head, head_suffix = _id_head(prefix + self._pod + "0", high)
+        tail = encode62(low, 5)
+        return head + tail + head_suffix + _SUFFIX_ALPHABET[int(tail.translate(_CASE_BITS)[::-1], 2)]
 
     def token(self, length: int = 32, alphabet: str = BASE62) -> str:
         with self._lock:

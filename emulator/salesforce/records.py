@@ -361,7 +361,8 @@ class Records:
     @staticmethod
     def _compose_name(schema: SObjectSchema, record: dict) -> None:
         if schema.name in NAME_COMPOSED:
-            record["Name"] = " ".join(p for p in (record.get("FirstName"), record.get("LastName")) if p)
+            first, last = record.get("FirstName"), record.get("LastName")
+            record["Name"] = f"{first} {last}" if first and last else first or last or ""
 
 
 _CONVERTED_KINDS = {"boolean", "double", "currency", "percent", "int", "date", "datetime", "reference", "id"}

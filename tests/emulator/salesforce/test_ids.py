@@ -51,3 +51,25 @@ def test_timestamps_use_salesforce_format(rest):
     body = rest.get(f"sobjects/Contact/{record_id}").json()
     for name in ("CreatedDate", "LastModifiedDate", "SystemModstamp"):
         assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000\+0000", body[name]), body[name]
+
+
+def _reference_checksum(id15: str) -> str:
+    """The checksum as the Salesforce documentation describes it, bit by bit."""
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
+    return "".join(alphabet[sum(1 << j for j, char in enumerate(id15[start:start + 5]) if char.isupper())]
+                   for start in (0, 5, 10))
+
+
+@pytest.mark.parametrize("count", [1, 61, 62, 3843, 3844, 62 ** 5 - 1, 62 ** 5, 62 ** 5 + 1, 62 ** 9 - 1])
+def test_generated_ids_are_checksummed_across_cached_head_boundaries(count):
+    source = IdSource(seed=1)
+    source.restore({"003": count - 1})
+    record_id = source.new_id("003")
+    assert record_id[15:] == _reference_checksum(record_id[:15])
+    assert normalize_id(record_id[:15]) == record_id
+
+
+def test_checksum_of_odd_input_matches_the_reference():
+    from emulator.core.ids import checksum_suffix
+    for text in ("", "abc", "00Q-_é12345678!", "x" * 20, "ABCDEABCDEABCDE"):
+        assert checksum_suffix(text) == _reference_checksum(text[:15])
