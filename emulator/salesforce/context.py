@@ -49,7 +49,7 @@ class SfContext:
             with self.backend.lock:
                 if not self.data.api_usage.try_consume(self.backend.now(), self.data.org.config.daily_api_limit):
                     raise SalesforceError(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
-        return SfContext(self.backend, self.session, self.data, version, open=False, undo=self.undo)
+        return SfContext(self.backend, self.session, self.data, version, open=False, undo=self.undo, now=self.now)
 
     def release(self) -> None:
         """Free the concurrency slot taken by :func:`authorize_call`."""

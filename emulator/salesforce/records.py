@@ -142,13 +142,12 @@ class Records:
     def _create_many(self, schema: SObjectSchema, payloads: Iterable[Any]
                      ) -> Iterator[tuple[dict | None, ValidationFailure | None]]:
         store = self.data.store(schema.name)
-        template = {f.name: f.default for f in schema.fields.values()}
         stamps = {"IsDeleted": False, "CreatedDate": self.now, "CreatedById": self.user_id,
                   "LastModifiedDate": self.now, "LastModifiedById": self.user_id, "SystemModstamp": self.now}
         owner = "ownerid" in schema.fields  # the very test create() makes
         composed = schema.name in NAME_COMPOSED
-        required = [f.name for f in schema.fields.values() if f.required]
-        cross = {f.name for f in schema.fields.values() if f.type == "reference" or f.unique}
+        required = schema.required_names()
+        cross = schema.reference_names() | schema.unique_names()
         plans: dict[str, tuple | None] = {}
         shared: dict[str, str] = {}
         created: list[str] = []
@@ -165,7 +164,7 @@ class Records:
             except ValidationFailure as failure:
                 yield None, failure
                 continue
-            record = template.copy()
+            record = schema.blank_record()
             record.update(values)
             record_id = new_id(prefix)
             record["Id"] = record_id
