@@ -129,8 +129,8 @@ class FrontDispatcher:
             status, headers, body = answer
             for hook in self.after_answer:
                 hook(environ, headers)
-            start_response(f"{status} {_REASONS.get(status, 'Status')}",
-                           headers + [("Content-Length", str(len(body)))])
+            headers.append(("Content-Length", str(len(body))))  # every answer's header list is its own
+            start_response(f"{status} {_REASONS.get(status, 'Status')}", headers)
             result: Iterable[bytes] = [body]
         else:
             captured: list[int] = []

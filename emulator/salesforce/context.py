@@ -25,7 +25,7 @@ PARENT_ENVIRON_KEY = "crm_harness.parent_sf"
 USAGE_ENVIRON_KEY = "crm_harness.api_usage"
 
 
-@dataclass
+@dataclass(slots=True)
 class SfContext:
     backend: SalesforceBackend
     session: Session

@@ -6,6 +6,7 @@ Callers hold the backend lock. Every method raises :class:`ValidationFailure`
 """
 from __future__ import annotations
 
+import functools
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -55,6 +56,8 @@ def second(moment: datetime) -> datetime:
 class Records:
     """Record operations bound to one org's data, a clock reading and the id source."""
 
+    __slots__ = ("data", "ids", "now", "user_id", "undo")
+
     def __init__(self, data: OrgData, ids: IdSource, now: datetime, user_id: str) -> None:
         self.data = data
         self.ids = ids
@@ -77,7 +80,7 @@ class Records:
     def _remember(self, store: ObjectStore, record_id: str, keys) -> None:
         record = store.get(record_id)
         before = {k: record.get(k) for k in keys}
-        self.undo.append(lambda: store.update(record_id, before))
+        self.undo.append(functools.partial(store.update, record_id, before))
 
     # -- lookups ---------------------------------------------------------------
     def schema(self, sobject: str) -> SObjectSchema:
@@ -121,7 +124,7 @@ class Records:
         self._compose_name(schema, record)
         store = self.data.store(schema.name)
         store.insert(record)
-        self.undo.append(lambda: store.purge(record_id))
+        self.undo.append(functools.partial(store.purge, record_id))
         return record
 
     def create_many(self, sobject: str, payloads: Iterable[Any]
