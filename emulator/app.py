@@ -11,6 +11,8 @@ from .core import admin
 from .core.errors import ApiError
 from .core.front import FrontDispatcher, api_for_path, json_answer
 from .core.http import json_response
+from .aep import flowservice, ims
+from .aep.errors import FlowServiceError
 from .salesforce import collections, composite, oauth, rest, rows, soap, tree
 from .salesforce import admin as salesforce_admin, bulk, query, replication, tooling
 from .salesforce.context import limit_header_for
@@ -29,6 +31,8 @@ def error_body(api: str, status: int, message: str, code: str):
     """The error shape of the API a path belongs to, for errors no route raised itself."""
     if api == "salesforce":
         return [{"errorCode": code, "message": message}]
+    if api == "aep":
+        return FlowServiceError(status, "1101" if status == 404 else "1500", message, message).body()
     return {"error": code, "message": message, "status": status}
 
 
@@ -40,7 +44,7 @@ def create_app(emulator: Emulator | None = None, config: EmulatorConfig | None =
     app.config["MAX_CONTENT_LENGTH"] = 512 * 1024 * 1024
     for blueprint in (rest.bp, collections.bp, composite.bp, tree.bp, oauth.bp, soap.bp, admin.bp):
         app.register_blueprint(blueprint)
-    for blueprint in (query.bp, replication.bp, tooling.bp, salesforce_admin.bp, bulk.bp):
+    for blueprint in (query.bp, replication.bp, tooling.bp, salesforce_admin.bp, bulk.bp, ims.bp, flowservice.bp):
         app.register_blueprint(blueprint)
 
     @app.errorhandler(ApiError)

@@ -10,6 +10,7 @@ from .core.clock import Clock
 from .core.faults import FaultSet
 from .core.ids import IdSource
 from .core.journal import Journal
+from .aep.backend import AepBackend
 from .salesforce.backend import SalesforceBackend
 
 DEFAULT_FIXTURE_PATH = Path(__file__).resolve().parent.parent / "fixtures" / "demo.yaml"
@@ -47,11 +48,12 @@ class Emulator:
         self.journal = Journal(self.config.journal_size)
         self.faults = FaultSet()
         self.salesforce = SalesforceBackend(self.ids, self.clock.now, self.fixture)
+        self.aep = AepBackend(self.ids, self.clock.now, self.fixture)
         self._snapshots: dict[str, dict] = {}
 
     @property
     def backends(self) -> dict[str, Any]:
-        return {"salesforce": self.salesforce}
+        return {"salesforce": self.salesforce, "aep": self.aep}
 
     def reset(self, clock: bool = True) -> None:
         """Back to the fixture state: fresh ids, records, tokens and journal."""
@@ -81,4 +83,4 @@ class Emulator:
                      "records": {name: sum(1 for _ in store.scan()) for name, store in d.stores.items()},
                      "apiUsage": d.api_usage.current(self.clock.now()),
                      "config": d.org.config.as_dict()} for d in sf.orgs.values()]
-        return {"clock": self.clock.state(), "salesforce": {"orgs": orgs}}
+        return {"clock": self.clock.state(), "salesforce": {"orgs": orgs}, "aep": self.aep.summary()}

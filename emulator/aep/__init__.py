@@ -1,0 +1,1 @@
+"""Adobe Experience Platform: IMS, the platform gateway and Flow Service."""

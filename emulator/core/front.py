@@ -152,6 +152,10 @@ class FrontDispatcher:
 def api_for_path(path: str) -> str:
     if path.startswith("/services/") or path.startswith("/id/"):
         return "salesforce"
+    if path.startswith("/data/foundation/"):
+        return "aep"
+    if path.startswith("/ims/"):
+        return "ims"
     if path.startswith("/__emulator"):
         return "admin"
     return "other"

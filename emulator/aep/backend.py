@@ -1,0 +1,125 @@
+"""The AEP backend: IMS clients and tokens, sandboxes and their Flow Service resources; no HTTP."""
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Callable
+
+from ..core.ids import IdSource
+from ..core.state import Backend
+from .errors import GatewayError, ImsError
+
+DEFAULT_TOKEN_LIFETIME_SECONDS = 86399
+
+
+@dataclass
+class ImsClient:
+    """An API credential of the Developer Console: a client id (the ``x-api-key``) bound to one org."""
+
+    client_id: str
+    client_secret: str
+    org_id: str
+
+
+@dataclass
+class ImsToken:
+    client_id: str
+    org_id: str
+    expires_at: datetime
+
+
+@dataclass
+class Sandbox:
+    """One sandbox of one org: every Flow Service resource lives in exactly one (AEP-ISO-1)."""
+
+    org_id: str
+    name: str
+    id: str
+    connections: dict[str, dict] = field(default_factory=dict)
+
+
+class AepBackend(Backend):
+    """IMS and the platform's per-sandbox state; one instance per emulator."""
+
+    state_attributes = ("clients", "tokens", "sandboxes")
+
+    def __init__(self, ids: IdSource, now: Callable[[], datetime], fixture: dict | None = None) -> None:
+        self.ids = ids
+        self.now = now
+        self.spec = dict((fixture or {}).get("aep") or {})
+        self.token_lifetime = timedelta(seconds=int(self.spec.get("token_lifetime_seconds",
+                                                                  DEFAULT_TOKEN_LIFETIME_SECONDS)))
+        super().__init__()
+
+    def _initial_state(self) -> None:
+        self.clients: dict[str, ImsClient] = {}
+        self.tokens: dict[str, ImsToken] = {}
+        self.sandboxes: dict[tuple[str, str], Sandbox] = {}
+        if self.spec.get("client_id"):
+            org_id = self.spec.get("org_id", "HARNESS@AdobeOrg")
+            self.clients[self.spec["client_id"]] = ImsClient(self.spec["client_id"],
+                                                             self.spec.get("client_secret", ""), org_id)
+            default = self.spec.get("sandbox", "prod")
+            for name in dict.fromkeys([default, *self.spec.get("sandboxes", [])]):
+                self.sandboxes[(org_id, name)] = Sandbox(org_id, name, self.new_uuid())
+
+    # -- ids ---------------------------------------------------------------------
+    def new_uuid(self) -> str:
+        raw = self.ids.hex(32)
+        return f"{raw[:8]}-{raw[8:12]}-{raw[12:16]}-{raw[16:20]}-{raw[20:]}"
+
+    def new_etag(self) -> str:
+        """A quoted etag shaped like the real ones: ``"6802064a-0000-0200-0000-6387c6b90000"``."""
+        return f'"{self.ids.hex(8)}-0000-0200-0000-{int(self.now().timestamp()):08x}0000"'
+
+    # -- IMS ---------------------------------------------------------------------
+    def issue_token(self, grant_type: str | None, client_id: str | None, client_secret: str | None) -> dict:
+        """``POST /ims/token/v3`` with the client-credentials grant."""
+        if not client_id:
+            raise ImsError(400, "invalid_request", "missing client_id parameter")
+        if grant_type != "client_credentials":
+            raise ImsError(400, "unsupported_grant_type", "unsupported grant_type parameter")
+        with self.lock:
+            client = self.clients.get(client_id)
+            if client is None:
+                raise ImsError(400, "invalid_client", "invalid client_id parameter")
+            if not client_secret or client_secret != client.client_secret:
+                raise ImsError(401, "invalid_client", "invalid client_secret parameter")
+            now = self.now()
+            token = self._jwt(client, now)
+            self.tokens[token] = ImsToken(client.client_id, client.org_id, now + self.token_lifetime)
+        return {"access_token": token, "token_type": "bearer",
+                "expires_in": int(self.token_lifetime.total_seconds())}
+
+    def _jwt(self, client: ImsClient, now: datetime) -> str:
+        """A JWT-shaped token: clients such as aio-lib-ims decode its payload."""
+        def part(data: dict) -> str:
+            return base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode()).rstrip(b"=").decode()
+        payload = {"type": "access_token", "client_id": client.client_id, "user_id": f"{client.client_id}@techacct.adobe.com",
+                   "as": "ims-na1", "created_at": str(int(now.timestamp() * 1000)),
+                   "expires_in": str(int(self.token_lifetime.total_seconds() * 1000)), "id": self.ids.token(12)}
+        return f"{part({'alg': 'RS256', 'x5u': 'ims_na1-key-at-1.cer', 'typ': 'JWT'})}.{part(payload)}.{self.ids.token(43)}"
+
+    def token_for(self, token: str) -> ImsToken:
+        """The live token, or the gateway's 401."""
+        with self.lock:
+            found = self.tokens.get(token)
+            if found is None or self.now() >= found.expires_at:
+                raise GatewayError(401, "401013", "Oauth token is not valid")
+            return found
+
+    def client(self, client_id: str) -> ImsClient | None:
+        with self.lock:
+            return self.clients.get(client_id)
+
+    def sandbox(self, org_id: str, name: str) -> Sandbox | None:
+        with self.lock:
+            return self.sandboxes.get((org_id, name))
+
+    def summary(self) -> dict[str, Any]:
+        with self.lock:
+            return {"clients": sorted(self.clients),
+                    "sandboxes": [{"org": s.org_id, "name": s.name, "id": s.id, "connections": len(s.connections)}
+                                  for s in self.sandboxes.values()]}
