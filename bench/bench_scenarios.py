@@ -34,7 +34,7 @@ def main() -> None:
     run = run_all(scenarios, InProcessTarget())
     runner = time.perf_counter() - started
     steps = sum(len(r.steps) for r in run.results)
-    cli, cli_rc = wall([sys.executable, "-m", "emulator.cli", "run", "-q", "scenarios/"])
+    cli, cli_rc = wall([sys.executable, "-m", "crm_harness", "run", "-q", "scenarios/"])
     xdist, xdist_rc = wall([sys.executable, "-m", "pytest", *plugin_args(), "-n", "2", "-q",
                             "-p", "no:cacheprovider", "scenarios/"])
     serial, serial_rc = wall([sys.executable, "-m", "pytest", *plugin_args(), "-q",

@@ -21,10 +21,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from emulator.core.ids import checksum_suffix, encode62  # noqa: E402
-from emulator.salesforce.fields import FieldDef  # noqa: E402
-from emulator.salesforce.schema import Schema  # noqa: E402
+from emulator.salesforce.sobjects.fields import FieldDef  # noqa: E402
+from emulator.salesforce.sobjects.schema import Schema  # noqa: E402
 from emulator.salesforce.soql import execute  # noqa: E402
-from emulator.salesforce.store import ObjectStore  # noqa: E402
+from emulator.salesforce.sobjects.store import ObjectStore  # noqa: E402
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=timezone.utc)
 LAST_NAMES = ("Johnson", "Smith", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Wilson",

@@ -11,10 +11,21 @@ from .core import admin
 from .core.errors import ApiError
 from .core.front import FrontDispatcher, api_for_path, json_answer
 from .core.http import json_response
-from .aep import flowservice, ims
+from .aep.flowservice import routes as flowservice
+from .aep import ims
 from .aep.errors import FlowServiceError
-from .salesforce import collections, composite, oauth, rest, rows, soap, tree
-from .salesforce import admin as salesforce_admin, bulk, query, replication, tooling
+from .salesforce.composite import collections
+from .salesforce.composite import routes as composite
+from .salesforce.oauth import routes as oauth
+from .salesforce.sobjects import routes as rest
+from .salesforce.sobjects import hot_routes as rows
+from .salesforce.oauth import soap_routes as soap
+from .salesforce.composite import tree
+from .salesforce import admin_routes as salesforce_admin
+from .salesforce.bulk import routes as bulk
+from .salesforce.soql import routes as query
+from .salesforce.replication import routes as replication
+from .salesforce.tooling import routes as tooling
 from .salesforce.context import limit_header_for
 
 log = logging.getLogger("crm_harness")

@@ -17,7 +17,8 @@ import requests
 
 from .app import create_app
 from .config import Emulator, EmulatorConfig, default_fixture
-from .core.transport import mock, session_for
+from .core.transport import session_for
+from .mock import mock
 
 LOGIN_URL = "https://login.salesforce.com"
 

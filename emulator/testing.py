@@ -34,7 +34,7 @@ def serve_subprocess(*extra_args: str, timeout: float = 20.0) -> Iterator[Runnin
     """Run the server on port 0 (a free port), yield its URL and admin token, always stop it."""
     token = secrets.token_urlsafe(16)
     process = subprocess.Popen(
-        [sys.executable, "-m", "emulator.cli", "serve", "--port", "0", "--admin-token", token, *extra_args],
+        [sys.executable, "-m", "crm_harness", "serve", "--port", "0", "--admin-token", token, *extra_args],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         deadline = time.monotonic() + timeout

@@ -14,8 +14,8 @@ from .targets import InProcessTarget, ServerTarget
 
 
 def library_path() -> Path:
-    """The bundled scenario library (this package's directory)."""
-    return Path(__file__).resolve().parent
+    """The bundled scenario library (``scenarios/library``), kept apart from the runner's code."""
+    return Path(__file__).resolve().parent / "library"
 
 
 def _paths(paths: tuple[str, ...]) -> list[Path]:
@@ -64,14 +64,14 @@ def run(paths: tuple[str, ...], keyword: str | None, tags: tuple[str, ...], juni
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
-@click.option("--spec", "spec_path", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="SPEC.md to read rule ids from (default: ../shared/SPEC.md from the repository root).")
+@click.option("--rules", "--spec", "spec_path", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Rule catalogue to read ids from (default: the project's docs/rules.md).")
 @click.option("--strict", is_flag=True, help="Exit 1 when a rule id is uncovered.")
 def coverage(paths: tuple[str, ...], spec_path: str | None, strict: bool) -> None:
-    """List every SPEC rule id with the scenarios covering it, and the uncovered ones."""
-    spec = Path(spec_path) if spec_path else coverage_mod.default_spec_path()
+    """List every rule id of the catalogue with the scenarios covering it, and the uncovered ones."""
+    spec = Path(spec_path) if spec_path else coverage_mod.default_catalogue_path()
     if not spec.is_file():
-        raise click.UsageError(f"no SPEC at {spec}; pass --spec")
+        raise click.UsageError(f"no rule catalogue at {spec}; pass --rules")
     scenarios, load_errors = collect(_paths(paths), Path.cwd())
     for error in load_errors:
         click.echo(f"not loaded: {error}", err=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 from .loader import Scenario
 
 RULE_ID = re.compile(r"\*\*([A-Z]+(?:-[A-Z]+)*-\d+)\b")
-DEFAULT_SPEC = Path("..") / "shared" / "SPEC.md"
+CATALOGUE = Path("docs") / "rules.md"
 
 
 def repo_root() -> Path:
@@ -16,13 +16,13 @@ def repo_root() -> Path:
     return Path(__file__).resolve().parent.parent
 
 
-def default_spec_path() -> Path:
-    """``../shared/SPEC.md`` relative to the repository root."""
-    return (repo_root() / DEFAULT_SPEC).resolve()
+def default_catalogue_path() -> Path:
+    """The project's own rule catalogue, ``docs/rules.md`` at the repository root."""
+    return (repo_root() / CATALOGUE).resolve()
 
 
 def spec_rule_ids(text: str) -> list[str]:
-    """Rule ids in the order SPEC.md defines them (bold ``**SF-OAUTH-1 ...**``)."""
+    """Rule ids in the order a catalogue defines them (bold ``**SF-OAUTH-1 ...**``, as in docs/rules.md)."""
     seen: list[str] = []
     for match in RULE_ID.finditer(text):
         if match.group(1) not in seen:
@@ -33,7 +33,7 @@ def spec_rule_ids(text: str) -> list[str]:
 @dataclass
 class Coverage:
     rules: dict[str, list[str]]  # rule id -> scenario ids, in SPEC order
-    unknown: dict[str, list[str]]  # ids named by scenarios but absent from SPEC
+    unknown: dict[str, list[str]]  # ids named by scenarios but absent from the catalogue
 
     @property
     def uncovered(self) -> list[str]:
@@ -64,5 +64,5 @@ def render(coverage: Coverage) -> str:
     lines.append(f"{covered}/{len(coverage.rules)} rule ids covered")
     lines.append("uncovered: " + (", ".join(coverage.uncovered) or "none"))
     for rule, names in sorted(coverage.unknown.items()):
-        lines.append(f"not in SPEC: {rule} (named by {', '.join(names)})")
+        lines.append(f"not in the catalogue: {rule} (named by {', '.join(names)})")
     return "\n".join(lines)

@@ -1,13 +1,12 @@
-"""In-process transport: a ``requests`` adapter that calls the WSGI app, and moto-style ``mock()``.
+"""In-process transport: a ``requests`` adapter that calls a WSGI app with no socket.
 
 ``WSGIAdapter`` turns a PreparedRequest into a WSGI environ and the app's
-answer into a ``requests.Response``, with no socket. ``mock()`` patches
-``HTTPAdapter.send`` so requests to the real Salesforce and Adobe hosts reach
-the emulator and every other host goes to the network untouched.
+answer into a ``requests.Response``; ``session_for`` mounts it on a session.
+``emulator.mock`` builds moto-style interception on top of it.
 """
 from __future__ import annotations
 
-import fnmatch
+
 from collections import OrderedDict
 import functools
 import io
@@ -17,13 +16,11 @@ from typing import Any, Callable
 from urllib.parse import unquote_to_bytes, urlsplit
 
 import requests
-from requests.adapters import BaseAdapter, HTTPAdapter
+from requests.adapters import BaseAdapter
 from requests.cookies import cookiejar_from_dict
 from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers
 
-EMULATED_HOSTS = ("login.salesforce.com", "test.salesforce.com", "*.my.salesforce.com", "*.salesforce.com",
-                  "platform.adobe.io", "ims-*.adobelogin.com")
 
 
 def _body_bytes(body: Any) -> bytes:
@@ -169,60 +166,3 @@ def session_for(app: Callable) -> requests.Session:
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
-
-
-def is_emulated_host(host: str, patterns: tuple[str, ...] = EMULATED_HOSTS) -> bool:
-    host = (host or "").lower()
-    return any(fnmatch.fnmatchcase(host, pattern) for pattern in patterns)
-
-
-class mock:  # noqa: N801 - named like moto's mock_aws, used as @mock() / with mock()
-    """Route ``requests`` calls for the real Salesforce and Adobe hosts to an emulator.
-
-    Usable as a context manager (``with mock() as emu:``) and as a decorator.
-    Other hosts are let through untouched.
-    """
-
-    def __init__(self, emulator: Any = None, hosts: tuple[str, ...] = EMULATED_HOSTS) -> None:
-        self._given = emulator
-        self.hosts = hosts
-        self.emulator = None
-        self.app = None
-        self._original = None
-
-    def start(self) -> Any:
-        from ..app import create_app
-        from ..config import Emulator
-        self.emulator = self._given or Emulator()
-        self.app = create_app(self.emulator)
-        adapter = WSGIAdapter(self.app)
-        original = HTTPAdapter.send
-        hosts = self.hosts
-
-        @functools.wraps(original)
-        def send(http_adapter, request, *args, **kwargs):
-            if is_emulated_host(urlsplit(request.url).hostname or "", hosts):
-                return adapter.send(request, *args, **kwargs)
-            return original(http_adapter, request, *args, **kwargs)
-
-        self._original = original
-        HTTPAdapter.send = send
-        return self.emulator
-
-    def stop(self) -> None:
-        if self._original is not None:
-            HTTPAdapter.send = self._original
-            self._original = None
-
-    def __enter__(self) -> Any:
-        return self.start()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
-
-    def __call__(self, func: Callable) -> Callable:
-        @functools.wraps(func)
-        def wrapper(*args, **kwargs):
-            with mock(self._given, self.hosts):
-                return func(*args, **kwargs)
-        return wrapper

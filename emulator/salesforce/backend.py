@@ -10,11 +10,11 @@ from typing import Any, Callable
 
 from ..core.ids import IdSource
 from ..core.state import Backend
-from .auth import Grant, check_client, check_code, check_password, parse_scopes
+from .oauth.grants import Grant, check_client, check_code, check_password, parse_scopes
 from .errors import OAuthError, SalesforceError
 from .identity import ConnectedApp, Org, OrgConfig, User
-from .records import OrgData, Records
-from .tokens import TokenStore
+from .sobjects.records import OrgData, Records
+from .oauth.tokens import TokenStore
 
 
 class SalesforceBackend(Backend):

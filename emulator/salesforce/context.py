@@ -12,11 +12,11 @@ from datetime import datetime
 from flask import current_app
 
 from ..core.front import NOW_ENVIRON_KEY, ORG_ENVIRON_KEY
-from .auth import check_session, require_api_scope
+from .oauth.grants import check_session, require_api_scope
 from .backend import SalesforceBackend
 from .errors import SalesforceError, not_found
-from .records import OrgData, Records
-from .tokens import Session
+from .sobjects.records import OrgData, Records
+from .oauth.tokens import Session
 
 VERSION_RE = re.compile(r"^v(\d{2,3})\.0$")
 # Set by composite dispatch (never from HTTP): the SfContext of the call a subrequest belongs to.

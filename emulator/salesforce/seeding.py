@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .backend import SalesforceBackend
-from .records import OrgData
+from .sobjects.records import OrgData
 
 LOAD_ORDER = ("Account", "Contact", "Lead")
 

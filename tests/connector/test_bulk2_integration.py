@@ -105,7 +105,7 @@ def test_polling_follows_a_frozen_emulator_clock(salesforce, crm_emulator, crm_s
 
 
 def test_failed_query_job_raises(salesforce, crm_emulator, crm_session, monkeypatch):
-    from emulator.salesforce import bulk_query
+    from emulator.salesforce.bulk import query as bulk_query
 
     def broken(job, data, at):
         job.state, job.error_message = "Failed", "InvalidBatch : Failed to process query: boom"

@@ -18,7 +18,7 @@ from connector.salesforce.collections import (
     update_many,
     upsert_many,
 )
-from emulator.salesforce.fields import FieldDef
+from emulator.salesforce.sobjects.fields import FieldDef
 
 
 def count(crm_session, sobject: str) -> int:

@@ -1,7 +1,7 @@
 """The ``crm-harness serve`` set-up: fixture files merge over the demo org. Covers SF-OAUTH-1."""
 from __future__ import annotations
 
-from emulator.cli import build_emulator
+from emulator.server import build_emulator
 
 
 def test_fixture_file_merges_over_the_demo(tmp_path):

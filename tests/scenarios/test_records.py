@@ -30,7 +30,7 @@ def test_count_and_json_checks_on_a_query_answer():
 
 
 def test_the_readme_example_runs():
-    text = (library_path() / "README.md").read_text(encoding="utf-8")
+    text = (library_path().parent / "README.md").read_text(encoding="utf-8")
     example = re.search(r"## Example\n\n```yaml\n(.*?)```", text, re.S).group(1)
     [scenario] = load_text(example, "README example")
     result = run_scenario(scenario)

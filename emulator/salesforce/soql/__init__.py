@@ -18,8 +18,8 @@ from itertools import islice
 from typing import Protocol
 
 from ..errors import SalesforceError
-from ..schema import Schema
-from ..store import ObjectStore
+from ..sobjects.schema import Schema
+from ..sobjects.store import ObjectStore
 from .binder import BoundQuery, bind
 from .compiler import accessor
 from .nodes import Query

@@ -14,8 +14,8 @@ from datetime import date
 from typing import Any, Union
 
 from ...core.ids import normalize_id
-from ..fields import FieldDef
-from ..schema import Schema, SObjectSchema
+from ..sobjects.fields import FieldDef
+from ..sobjects.schema import Schema, SObjectSchema
 from . import diagnostics as diag
 from .dates import date_range
 from .nodes import And, Comparison, Condition, CountAll, CountField, FieldRef, Literal, Not, Or, Query

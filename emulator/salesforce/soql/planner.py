@@ -23,7 +23,7 @@ from datetime import datetime
 from itertools import islice
 from typing import Any
 
-from ..store import ORDERED_INDEX_FIELDS, ObjectStore
+from ..sobjects.store import ORDERED_INDEX_FIELDS, ObjectStore
 from .binder import TEXT, AllOf, Bound, BoundQuery, Path, Predicate
 from .compiler import StoreSource, accessor, compile_conjunction
 from .dates import DateRange

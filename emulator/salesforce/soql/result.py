@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..render import attributes, json_value
+from ..sobjects.render import attributes, json_value
 from .binder import BoundQuery
 from .compiler import StoreSource, accessor
 

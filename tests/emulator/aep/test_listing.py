@@ -5,7 +5,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from emulator.aep.listing import ListQueryError, decode_token, encode_token, list_resources, matches
+from emulator.aep.flowservice.listing import ListQueryError, decode_token, encode_token, list_resources, matches
 
 BASE = "/data/foundation/flowservice/flows"
 

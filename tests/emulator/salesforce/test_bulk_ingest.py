@@ -17,9 +17,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from emulator.pytest_plugin import fresh_emulator
-from emulator.salesforce import bulk, bulk_jobs
+from emulator.salesforce.bulk import jobs as bulk_jobs, routes as bulk
 from emulator.salesforce.errors import ValidationFailure
-from emulator.salesforce.render import sf_datetime
+from emulator.salesforce.sobjects.render import sf_datetime
 
 ADMIN = "https://harness.my.salesforce.com/__emulator"
 CSV = {"Content-Type": "text/csv"}

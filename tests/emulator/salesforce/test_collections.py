@@ -6,7 +6,7 @@ import threading
 import pytest
 
 from emulator import session_for
-from emulator.salesforce.fields import FieldDef
+from emulator.salesforce.sobjects.fields import FieldDef
 
 ROLLED_BACK = {"statusCode": "ALL_OR_NONE_OPERATION_ROLLED_BACK", "message": "Record rolled back because not all "
                "records were valid and the request was using AllOrNone header", "fields": []}

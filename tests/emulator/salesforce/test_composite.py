@@ -6,7 +6,7 @@ import threading
 import pytest
 
 from emulator import session_for
-from emulator.salesforce.subrequests import Reply, UnresolvedReference, lookup
+from emulator.salesforce.composite.subrequests import Reply, UnresolvedReference, lookup
 
 V = "/services/data/v59.0"
 HALTED = "The transaction was rolled back since another operation in the same transaction failed."

@@ -5,11 +5,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from emulator.salesforce import replication
-from emulator.salesforce.render import sf_datetime
-from emulator.salesforce.query import OrgQueryContext
+from emulator.salesforce.replication import routes as replication
+from emulator.salesforce.sobjects.render import sf_datetime
+from emulator.salesforce.soql.routes import OrgQueryContext
 from emulator.salesforce.soql import execute
-from emulator.salesforce.store import ObjectStore
+from emulator.salesforce.sobjects.store import ObjectStore
 
 ADMIN = "https://harness.my.salesforce.com/__emulator"
 

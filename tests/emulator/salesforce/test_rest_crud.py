@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from emulator.salesforce.fields import FieldDef
+from emulator.salesforce.sobjects.fields import FieldDef
 
 
 def test_create_returns_201_with_ordered_body_and_location(rest):

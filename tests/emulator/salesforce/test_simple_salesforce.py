@@ -16,7 +16,7 @@ from requests.adapters import HTTPAdapter
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceAuthenticationFailed, SalesforceResourceNotFound
 
-from emulator.core.transport import mock
+from emulator import mock
 from emulator.pytest_plugin import fresh_emulator
 
 CLIENT_ID, CLIENT_SECRET = "harness-client-id", "harness-client-secret"

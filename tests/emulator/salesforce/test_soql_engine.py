@@ -13,11 +13,11 @@ import pytest
 
 from emulator.core.ids import checksum_suffix
 from emulator.salesforce.errors import SalesforceError
-from emulator.salesforce.fields import FieldDef
-from emulator.salesforce.schema import Schema
+from emulator.salesforce.sobjects.fields import FieldDef
+from emulator.salesforce.sobjects.schema import Schema
 from emulator.salesforce.soql import execute, parse
 from emulator.salesforce.soql.dates import date_range
-from emulator.salesforce.store import ObjectStore
+from emulator.salesforce.sobjects.store import ObjectStore
 
 NOW = datetime(2024, 3, 15, 12, 0, tzinfo=timezone.utc)
 UTC = timezone.utc

@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 
 from emulator.core.ids import checksum_suffix
 from emulator.salesforce.errors import SalesforceError
-from emulator.salesforce.fields import FieldDef
-from emulator.salesforce.schema import Schema
+from emulator.salesforce.sobjects.fields import FieldDef
+from emulator.salesforce.sobjects.schema import Schema
 from emulator.salesforce.soql import QueryResult, execute
-from emulator.salesforce.store import ObjectStore
+from emulator.salesforce.sobjects.store import ObjectStore
 
 NOW = datetime(2024, 3, 15, 12, 0, tzinfo=timezone.utc)
 

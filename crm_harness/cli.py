@@ -1,0 +1,20 @@
+"""The ``crm-harness`` command group; each package contributes its own commands."""
+from __future__ import annotations
+
+import click
+
+from emulator.server import serve
+from scenarios.cli import coverage, run
+
+
+@click.group()
+def main() -> None:
+    """Offline harness for CRM integrations: Salesforce and AEP emulator, connector, scenarios."""
+
+
+main.add_command(serve)
+main.add_command(run)
+main.add_command(coverage)
+
+if __name__ == "__main__":
+    main()

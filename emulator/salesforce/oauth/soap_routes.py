@@ -1,0 +1,80 @@
+"""SOAP partner ``login()`` (SPEC SF-SOAP-1): what simple_salesforce and jsforce use by default."""
+from __future__ import annotations
+
+from xml.etree import ElementTree
+from xml.sax.saxutils import escape
+
+from flask import Blueprint, Response, request
+
+from ..context import check_version, emulator
+from ..errors import OAuthError, SalesforceError
+from .routes import instance_url
+
+bp = Blueprint("salesforce_soap", __name__)
+
+PARTNER_NS = "urn:partner.soap.sforce.com"
+ENVELOPE_OPEN = ('<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope '
+                 'xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" {ns} '
+                 'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body>')
+ENVELOPE_CLOSE = "</soapenv:Body></soapenv:Envelope>"
+INVALID_LOGIN = "Invalid username, password, security token; or user locked out."
+
+
+def _xml(body: str, status: int = 200) -> Response:
+    return Response(body, status=status, content_type="text/xml; charset=utf-8")
+
+
+def _fault(code: str, message: str, fault_type: str = "LoginFault") -> Response:
+    prefix = "sf" if code != "Client" else "soapenv"
+    detail = (f'<detail><sf:{fault_type} xsi:type="sf:{fault_type}"><sf:exceptionCode>{code}</sf:exceptionCode>'
+              f'<sf:exceptionMessage>{escape(message)}</sf:exceptionMessage></sf:{fault_type}></detail>'
+              if prefix == "sf" else "")
+    text = f"{code}: {message}" if prefix == "sf" else message
+    return _xml(ENVELOPE_OPEN.format(ns='xmlns:sf="urn:fault.partner.soap.sforce.com"')
+                + f"<soapenv:Fault><faultcode>{prefix}:{code}</faultcode><faultstring>{escape(text)}</faultstring>"
+                + detail + "</soapenv:Fault>" + ENVELOPE_CLOSE, 500)
+
+
+def _credentials(raw: bytes) -> tuple[str | None, str | None]:
+    root = ElementTree.fromstring(raw)
+    login = root.find(f".//{{{PARTNER_NS}}}login")
+    if login is None:
+        raise ValueError("no login element")
+    username = login.find(f"{{{PARTNER_NS}}}username")
+    password = login.find(f"{{{PARTNER_NS}}}password")
+    return (username.text if username is not None else None, password.text if password is not None else None)
+
+
+@bp.post("/services/Soap/u/<version>")
+def soap_login(version: str):
+    try:
+        check_version(emulator().config, "v" + version)
+    except SalesforceError:
+        return _fault("UNSUPPORTED_API_VERSION", "Invalid Api version specified on URL", "UnexpectedErrorFault")
+    try:
+        username, password = _credentials(request.get_data())
+    except (ElementTree.ParseError, ValueError):
+        return _fault("Client", "Unable to find a deserializer for the type; the request is not a login call")
+    try:
+        grant = emulator().salesforce.soap_login(username, password)
+    except OAuthError:
+        return _fault("INVALID_LOGIN", INVALID_LOGIN)
+    base = instance_url()
+    org, user = grant.org, grant.user
+    fields = {
+        "metadataServerUrl": f"{base}/services/Soap/m/{version}/{org.id}", "passwordExpired": "false",
+        "sandbox": "false", "serverUrl": f"{base}/services/Soap/u/{version}/{org.id}",
+        "sessionId": grant.session.token, "userId": user.id}
+    info = {
+        "accessibilityMode": "false", "chatterExternal": "false", "currencySymbol": "$",
+        "orgAttachmentFileSizeLimit": "5242880", "orgDefaultCurrencyIsoCode": "USD",
+        "orgDisallowHtmlAttachments": "false", "orgHasPersonAccounts": "false", "organizationId": org.id,
+        "organizationMultiCurrency": "false", "organizationName": org.name, "profileId": "00e000000000001AAA",
+        "roleId": "", "sessionSecondsValid": str(int(org.config.session_timeout.total_seconds())),
+        "userDefaultCurrencyIsoCode": "", "userEmail": user.email, "userFullName": user.name, "userId": user.id,
+        "userLanguage": "en_US", "userLocale": "en_US", "userName": user.username,
+        "userTimeZone": user.time_zone, "userType": "Standard", "userUiSkin": "Theme3"}
+    result = "".join(f"<{k}>{escape(v)}</{k}>" for k, v in fields.items())
+    result += "<userInfo>" + "".join(f"<{k}>{escape(v)}</{k}>" for k, v in info.items()) + "</userInfo>"
+    return _xml(ENVELOPE_OPEN.format(ns=f'xmlns="{PARTNER_NS}"') + f"<loginResponse><result>{result}</result>"
+                "</loginResponse>" + ENVELOPE_CLOSE)

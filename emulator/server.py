@@ -1,0 +1,68 @@
+"""``crm-harness serve``: the emulator on waitress, bound to loopback by default."""
+from __future__ import annotations
+
+import secrets
+import sys
+
+import click
+
+from .config import Emulator, EmulatorConfig
+
+
+def build_emulator(fixture_path: str | None, demo: bool, seed: int, count: int,
+                   admin_token: str | None = None) -> Emulator:
+    """An emulator on the given fixture file (or the demo org), with generated data when asked."""
+    from fixtures.files import fixture_dataset, load_fixture_file, merge_over_demo
+
+    from .salesforce.seeding import load_dataset
+    fixture = merge_over_demo(load_fixture_file(fixture_path) if fixture_path else None, fixture_path or "demo")
+    dataset = fixture_dataset(fixture)
+    fixture.pop("data", None)
+    emulator = Emulator(EmulatorConfig(seed=seed, fixture=fixture, admin_token=admin_token))
+    if demo and dataset is None:
+        from fixtures.generate import generate_dataset
+        dataset = generate_dataset(seed=seed, count=count)
+    if dataset:
+        load_dataset(emulator.salesforce, emulator.salesforce.default_org(), dataset)
+    return emulator
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind (loopback by default).")
+@click.option("--port", default=8787, show_default=True, type=int, help="Port; 0 picks a free one.")
+@click.option("--admin-token", envvar="CRM_HARNESS_ADMIN_TOKEN", default=None,
+              help="Token for /__emulator (random when not given).")
+@click.option("--fixture", "fixture_path", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Fixture file (YAML/JSON) replacing the demo org.")
+@click.option("--demo/--no-demo", default=False, help="Load a generated demo data set.")
+@click.option("--seed", default=42, show_default=True, help="Seed for ids and generated data.")
+@click.option("--count", default=50, show_default=True, help="Contacts (and Leads) to generate with --demo.")
+@click.option("--threads", default=8, show_default=True, help="Waitress worker threads.")
+def serve(host: str, port: int, admin_token: str | None, fixture_path: str | None, demo: bool, seed: int,
+          count: int, threads: int) -> None:
+    """Serve the emulator over HTTP for clients in any language."""
+    import waitress
+
+    from .app import create_app
+    token = admin_token or secrets.token_urlsafe(24)
+    emulator = build_emulator(fixture_path, demo, seed, count, token)
+    server = waitress.create_server(create_app(emulator), host=host, port=port, threads=threads,
+                                    ident="crm-harness")
+    base = f"http://{host}:{server.effective_port}"
+    org = emulator.salesforce.default_org().org
+    user = next(iter(org.users.values()), None)
+    app = next(iter(org.apps.values()), None)
+    lines = [f"crm-harness emulator listening on {base}",
+             f"  admin token      {token}  (send as X-Admin-Token to {base}/__emulator/...)"]
+    if user is not None:
+        lines.append(f"  salesforce user  {user.username} / {user.password}  security token {user.security_token}")
+    if app is not None:
+        lines.append(f"  connected app    client id {app.client_id}  client secret {app.client_secret}")
+    aep = emulator.fixture.get("aep")
+    if aep:
+        lines.append(f"  aep              client id {aep['client_id']}  client secret {aep['client_secret']}  "
+                     f"org {aep['org_id']}  sandbox {aep['sandbox']}")
+    lines.append(f"  login            curl -d grant_type=password -d client_id=... {base}/services/oauth2/token")
+    click.echo("\n".join(lines))
+    sys.stdout.flush()
+    server.run()
