@@ -23,6 +23,7 @@ from .salesforce.oauth import soap_routes as soap
 from .salesforce.composite import tree
 from .salesforce import admin_routes as salesforce_admin
 from .salesforce.bulk import routes as bulk
+from .salesforce.bulk import v1_routes as bulk_v1
 from .salesforce.soql import routes as query
 from .salesforce.replication import routes as replication
 from .salesforce.tooling import routes as tooling
@@ -55,7 +56,7 @@ def create_app(emulator: Emulator | None = None, config: EmulatorConfig | None =
     app.config["MAX_CONTENT_LENGTH"] = 512 * 1024 * 1024
     for blueprint in (rest.bp, collections.bp, composite.bp, tree.bp, oauth.bp, soap.bp, admin.bp):
         app.register_blueprint(blueprint)
-    for blueprint in (query.bp, replication.bp, tooling.bp, salesforce_admin.bp, bulk.bp, ims.bp, flowservice.bp):
+    for blueprint in (query.bp, replication.bp, tooling.bp, salesforce_admin.bp, bulk.bp, bulk_v1.bp, ims.bp, flowservice.bp):
         app.register_blueprint(blueprint)
 
     @app.errorhandler(ApiError)

@@ -22,7 +22,7 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from ...core.ids import IdSource, normalize_id
 from .jobs import DELIMITERS, FAILED, JOB_COMPLETE, LINE_ENDINGS, Job
@@ -55,6 +55,15 @@ class IngestResults:
         self.errors[len(self.status)] = text
         self.status.append(FAILED_ROW)
         self.ids.append(record_id or None)
+
+
+class IngestTarget(Protocol):
+    """What the ingest engine reads of a job (a Bulk API 2.0 ``Job`` or a Bulk API 1.0 ``V1Job``)."""
+
+    object: str
+    operation: str
+    external_id_field: str | None
+    created_by: str
 
 
 class JobFailure(Exception):
@@ -180,7 +189,7 @@ def _problem_text(problem: Exception, key: str | None) -> str:
     raise problem
 
 
-def _insert(records: Records, data: OrgData, job: Job, plan: Plan, rows: Iterator[list[str]],
+def _insert(records: Records, data: OrgData, job: IngestTarget, plan: Plan, rows: Iterator[list[str]],
             results: IngestResults) -> None:
     def payloads() -> Iterator[dict]:
         # create_many takes one payload, then yields its outcome: outcomes are recorded in row order
@@ -199,7 +208,7 @@ def _insert(records: Records, data: OrgData, job: Job, plan: Plan, rows: Iterato
             results.fail(None, error_text(failure.details[0]))
 
 
-def _one_by_one(records: Records, data: OrgData, job: Job, plan: Plan, rows: Iterator[list[str]],
+def _one_by_one(records: Records, data: OrgData, job: IngestTarget, plan: Plan, rows: Iterator[list[str]],
                 results: IngestResults) -> None:
     key = job.external_id_field
     for row in rows:
@@ -207,7 +216,9 @@ def _one_by_one(records: Records, data: OrgData, job: Job, plan: Plan, rows: Ite
         try:
             if job.operation == "upsert":
                 value = _cell(plan, row, key)
-                if not value or value == NULL:
+                if key == "Id" and value == NULL:
+                    value = ""  # a blank or null Id inserts the row, as Salesforce does
+                if not value and key != "Id" or value == NULL:
                     raise RowFailure(f"MISSING_ARGUMENT:{key} not specified:--")
                 record, created = records.upsert(job.object, key, value,
                                                  _payload(data, plan, row, "Id" if key == "Id" else None))
@@ -226,20 +237,32 @@ def _one_by_one(records: Records, data: OrgData, job: Job, plan: Plan, rows: Ite
             records.undo.clear()
 
 
+def apply_rows(job: IngestTarget, data: OrgData, ids: IdSource, at: datetime, header: list[str] | None,
+               rows: Iterator[list[str]], results: IngestResults) -> None:
+    """Apply rows of CSV cells to the org as of ``at``, outcomes into ``results`` in row order.
+
+    The one ingest engine of both Bulk APIs: a Bulk API 2.0 job's upload and
+    each Bulk API 1.0 batch (CSV as sent, JSON records turned into cells) go
+    through it. Raises :class:`JobFailure` for what fails the whole upload.
+    """
+    if header is None:
+        return
+    schema = data.schema.get(job.object)
+    if schema is None:
+        raise JobFailure(f"InvalidJob : Unable to find object: {job.object}")
+    plan = plan_columns(data, schema, header)
+    records = Records(data, ids, at, job.created_by)
+    step = _insert if job.operation == "insert" else _one_by_one
+    step(records, data, job, plan, rows, results)
+
+
 def process(job: Job, data: OrgData, ids: IdSource, at: datetime) -> None:
     """Apply the upload as of ``at``; the job ends JobComplete, or Failed with its errorMessage."""
     results = job.results = IngestResults()
     try:
         _check_line_ending(job)
         header, rows = read_upload(job)
-        if header is not None:
-            schema = data.schema.get(job.object)
-            if schema is None:
-                raise JobFailure(f"InvalidJob : Unable to find object: {job.object}")
-            plan = plan_columns(data, schema, header)
-            records = Records(data, ids, at, job.created_by)
-            step = _insert if job.operation == "insert" else _one_by_one
-            step(records, data, job, plan, rows, results)
+        apply_rows(job, data, ids, at, header, rows, results)
         job.state = JOB_COMPLETE
     except JobFailure as failure:
         job.state, job.error_message = FAILED, failure.args[0]

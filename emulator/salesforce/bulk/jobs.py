@@ -29,6 +29,7 @@ from ..sobjects.render import sf_datetime
 
 JOB_PREFIX = "750"
 INGEST, QUERY = "ingest", "query"
+CLASSIC = "classic"  # a Bulk API 1.0 job (bulk.v1_jobs.V1Job), kept in the same table: one job id space
 INGEST_OPERATIONS = ("insert", "update", "upsert", "delete", "hardDelete")
 QUERY_OPERATIONS = ("query", "queryAll")
 DELIMITERS = {"BACKQUOTE": "`", "CARET": "^", "COMMA": ",", "PIPE": "|", "SEMICOLON": ";", "TAB": "\t"}
@@ -82,6 +83,22 @@ class Job:
     @property
     def version(self) -> str:
         return f"v{self.api_version:.1f}"
+
+    def start(self, closed_at: datetime) -> None:
+        """Shown as InProgress while its processing time has not come."""
+        if self.state == UPLOAD_COMPLETE:
+            self.state, self.modstamp = IN_PROGRESS, closed_at
+
+    def finish(self, data: OrgData, ids: IdSource, due: datetime, processing_ms: int) -> None:
+        """Process the job in one go, as of its due instant."""
+        self.processing_ms = processing_ms
+        self.modstamp = due
+        if self.kind == INGEST:
+            from .ingest import process
+            process(self, data, ids, due)
+        else:
+            from .query import process as run_query
+            run_query(self, data, due)
 
     def _head(self) -> dict:
         body = {"id": self.id, "operation": self.operation, "object": self.object, "createdById": self.created_by,
@@ -140,28 +157,8 @@ class BulkJobs:
 
     # -- lazy progress ---------------------------------------------------------------
     def advance(self) -> None:
-        """Move every closed job whose processing time has come to its outcome (oldest first)."""
-        delay = timedelta(seconds=self.data.org.config.bulk_processing_seconds)
-        waiting = sorted((j for j in self.data.bulk_jobs.values() if j.state in PENDING),
-                         key=lambda j: (j.closed_at, j.id))
-        for job in waiting:
-            due = job.closed_at + delay
-            if self.now < due:
-                if job.state == UPLOAD_COMPLETE:
-                    job.state, job.modstamp = IN_PROGRESS, job.closed_at
-                continue
-            job.processing_ms = int(delay.total_seconds() * 1000)
-            job.modstamp = due
-            if job.kind == INGEST:
-                from .ingest import process
-                process(job, self.data, self.ids, due)
-                rows = job.results.rows if job.results is not None else 0
-                batches = max(1, math.ceil(rows / ROWS_PER_BATCH))
-                self.data.bulk_usage.current(self.now)
-                self.data.bulk_usage.used += batches
-            else:
-                from .query import process
-                process(job, self.data, due)
+        """Move every job and batch whose processing time has come to its outcome (see :func:`tick`)."""
+        tick(self.data, self.ids, self.now)
 
     # -- lookups -----------------------------------------------------------------------
     def get(self, kind: str, job_id: str) -> Job:
@@ -262,6 +259,33 @@ class BulkJobs:
             raise bulk_error("INVALIDJOBSTATE", f"Unable to delete job {job.id} in state {job.state}: a job can be "
                              f"deleted once it is {', '.join(DELETABLE)}")
         del self.data.bulk_jobs[job.id]
+
+
+def tick(data: OrgData, ids: IdSource, now: datetime) -> None:
+    """The time-driven transition of both Bulk APIs for one org, as of ``now``.
+
+    Work is due ``OrgConfig.bulk_processing_seconds`` after it was queued: a
+    Bulk API 2.0 job once closed (``UploadComplete``) or created (query), a
+    Bulk API 1.0 batch once added. Due work is processed oldest first, each
+    stamped with its due instant; work not yet due is shown ``InProgress``.
+    """
+    delay = timedelta(seconds=data.org.config.bulk_processing_seconds)
+    waiting: list[tuple[datetime, str, Any]] = [(j.closed_at, j.id, j) for j in data.bulk_jobs.values()
+                                                 if j.state in PENDING]
+    for job in data.bulk_jobs.values():
+        if job.kind == CLASSIC:
+            waiting.extend((b.created_at, b.id, b) for b in job.pending())
+    waiting.sort(key=lambda item: (item[0], item[1]))
+    for queued_at, _, work in waiting:
+        due = queued_at + delay
+        if now < due:
+            work.start(queued_at)
+            continue
+        work.finish(data, ids, due, int(delay.total_seconds() * 1000))
+        if isinstance(work, Job) and work.kind == INGEST:
+            rows = work.results.rows if work.results is not None else 0
+            data.bulk_usage.current(now)
+            data.bulk_usage.used += max(1, math.ceil(rows / ROWS_PER_BATCH))
 
 
 def _choice(body: dict, prop: str, options: dict, default: str) -> str:

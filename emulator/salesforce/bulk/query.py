@@ -22,6 +22,8 @@ from ..errors import SalesforceError
 from ..sobjects.records import OrgData
 from ..soql.routes import OrgQueryContext
 from ..soql import execute, prepare
+from ..soql.binder import BoundQuery
+from ..soql.result import QueryResult
 
 DEFAULT_PAGE = 50_000  # rows per results page when maxRecords is not given
 
@@ -35,6 +37,10 @@ def check_query(soql: str, data: OrgData, version: str, now: datetime) -> str:
     if bound.query.offset is not None:
         raise bulk_error("API_ERROR", "The OFFSET clause is not supported by Bulk API 2.0 query jobs")
     return bound.sobject.name
+
+
+class QueryFailure(Exception):
+    """The query cannot run; ``args[0]`` is the job's errorMessage / the batch's stateMessage."""
 
 
 @dataclass
@@ -52,20 +58,35 @@ def _cell(value: object, is_datetime: bool) -> str:
     return text[:-5] + "Z" if is_datetime and text.endswith("+0000") else text
 
 
-def process(job: Job, data: OrgData, at: datetime) -> None:
-    """Run the job's query as of ``at`` and keep its rows (JobComplete), or fail the job."""
-    context = OrgQueryContext(data, job.version, at)
+def run(soql: str, operation: str, data: OrgData, version: str, at: datetime) -> tuple[BoundQuery, QueryResult]:
+    """Run a bulk query (``query`` or ``queryAll``) as of ``at``: the one query engine of both Bulk APIs.
+
+    Raises :class:`QueryFailure` with the text Bulk reports for a query that cannot run.
+    """
+    context = OrgQueryContext(data, version, at)
     try:
-        bound = prepare(job.query, context)
-        result = execute(job.query, context, include_deleted=job.operation == "queryAll")
+        bound = prepare(soql, context)
+        return bound, execute(soql, context, include_deleted=operation == "queryAll")
     except SalesforceError as error:
-        job.state = FAILED
-        job.error_message = f"InvalidBatch : Failed to process query: {error.error_code}: {error.message}"
-        return
+        raise QueryFailure(f"InvalidBatch : Failed to process query: {error.error_code}: {error.message}") from None
+
+
+def csv_results(bound: BoundQuery, result: QueryResult) -> QueryResults:
+    """The rows as Bulk CSV cells (datetimes ``…T22:07:19.000Z``, null empty)."""
     kinds = [path.field.type == "datetime" for path in bound.columns]
     rows = [tuple(_cell(v, k) for v, k in zip(result.flat(record).values(), kinds)) for record in result.records]
-    job.results = QueryResults(list(result.columns), rows)
-    job.processed = len(rows)
+    return QueryResults(list(result.columns), rows)
+
+
+def process(job: Job, data: OrgData, at: datetime) -> None:
+    """Run the job's query as of ``at`` and keep its rows (JobComplete), or fail the job."""
+    try:
+        bound, result = run(job.query, job.operation, data, job.version, at)
+    except QueryFailure as failure:
+        job.state, job.error_message = FAILED, failure.args[0]
+        return
+    job.results = csv_results(bound, result)
+    job.processed = len(job.results.rows)
     job.state = JOB_COMPLETE
 
 
