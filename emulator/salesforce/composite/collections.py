@@ -48,12 +48,13 @@ class Outcome:
         body: dict[str, Any] = {} if self.id is None else {"id": self.id}
         body["success"] = self.errors is None
         body["errors"] = self.errors or []
-        if self.created is not None and self.errors is None:
-            body["created"] = self.created
+        if self.created is not None:  # an upsert result: failed and rolled-back rows report created false
+            body["created"] = self.created and self.errors is None
         return body
 
     def rolled_back(self) -> Outcome:
-        return Outcome(self.id if self.keeps_id else None, [ROLLED_BACK.record_result()])
+        return Outcome(self.id if self.keeps_id else None, [ROLLED_BACK.record_result()],
+                       False if self.created is not None else None)
 
 
 class RecordProblem(Exception):
@@ -146,8 +147,11 @@ def pop_id(payload: dict) -> Any:
 
 
 def run(ctx: SfContext, items: list, operation: Callable[[Records, Any], Outcome],
-        failed_id: Callable[[Any], str | None], all_or_none: bool) -> list[dict]:
-    """Apply ``operation`` to every item; roll the request back when allOrNone and any failed."""
+        failed_id: Callable[[Any], str | None], all_or_none: bool, upsert: bool = False) -> list[dict]:
+    """Apply ``operation`` to every item; roll the request back when allOrNone and any failed.
+
+    Upsert results (``upsert``) carry ``created`` on every row, false on failed and rolled-back ones.
+    """
     records = ctx.records()
     mark = records.savepoint()
     outcomes: list[Outcome] = []
@@ -155,7 +159,7 @@ def run(ctx: SfContext, items: list, operation: Callable[[Records, Any], Outcome
         try:
             outcomes.append(operation(records, item))
         except (ValidationFailure, SalesforceError, RecordProblem) as problem:
-            outcomes.append(Outcome(failed_id(item), record_errors(problem)))
+            outcomes.append(Outcome(failed_id(item), record_errors(problem), False if upsert else None))
     if all_or_none and any(o.errors is not None for o in outcomes):
         records.rollback(mark)
         outcomes = [o if o.errors is not None else o.rolled_back() for o in outcomes]
@@ -238,7 +242,7 @@ def upsert(version: str, sobject: str, field_name: str):
             record, created = recs.upsert(schema.name, key_field.name, text, payload)
             return Outcome(record["Id"], created=created)
 
-        return json_response(run(ctx, items, upsert_one, lambda _record: None, all_or_none))
+        return json_response(run(ctx, items, upsert_one, lambda _record: None, all_or_none, upsert=True))
 
 
 # -- retrieve ---------------------------------------------------------------------------------------------

@@ -70,7 +70,7 @@ def replication_window(args: Mapping[str, str], window_days: int, now: datetime)
     if start < to_minute(now - timedelta(days=window_days)):
         raise replication_error(f"startDate cannot be more than {window_days} days ago")
     if start >= end:
-        raise replication_error("startDate must be at least one minute greater than endDate")
+        raise replication_error("endDate must be at least one minute greater than startDate")
     return start, end
 
 

@@ -43,12 +43,17 @@ def _unexpected(token: Token) -> _Fail:
     return _Fail(token.start_pos, f"unexpected token: '{token}'")
 
 
+INT_MAX = 2_147_483_647  # LIMIT/OFFSET are read as 32-bit integers
+
+
 def _integer(token: Token) -> int:
-    """LIMIT/OFFSET values: plain non-negative integers (huge ones saturate)."""
+    """LIMIT/OFFSET values: plain non-negative 32-bit integers; a larger one is MALFORMED_QUERY."""
     text = str(token)
     if not text.isdigit():
         raise _unexpected(token)
-    return sys.maxsize if len(text) > 18 else int(text)
+    if len(text) > 10 or int(text) > INT_MAX:
+        raise _Fail(token.start_pos, f'For input string: "{text}"')
+    return int(text)
 
 
 def _number(token: Token) -> int | float:

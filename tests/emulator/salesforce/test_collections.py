@@ -240,9 +240,9 @@ def test_upsert_creates_then_updates_with_created_flag(rest, external_id):
 def test_upsert_all_or_none_and_record_errors(rest, external_id):
     body = rest.patch(f"composite/sobjects/Contact/{external_id}", json={"allOrNone": True, "records": [
         contact("Fine", Ext_Id__c="X1"), contact("NoKey"), contact("Bad", Ext_Id__c="X2", Email="bad")]}).json()
-    assert body[0] == {"id": body[0]["id"], "success": False, "errors": [ROLLED_BACK]}
-    assert body[1]["errors"][0]["statusCode"] == "MISSING_ARGUMENT"
-    assert body[2]["errors"][0]["statusCode"] == "INVALID_EMAIL_ADDRESS"
+    assert body[0] == {"id": body[0]["id"], "success": False, "errors": [ROLLED_BACK], "created": False}
+    assert body[1]["errors"][0]["statusCode"] == "MISSING_ARGUMENT" and body[1]["created"] is False
+    assert body[2]["errors"][0]["statusCode"] == "INVALID_EMAIL_ADDRESS" and body[2]["created"] is False
     assert live_count(rest, "Contact") == 0
 
 

@@ -100,7 +100,7 @@ def test_seconds_of_start_and_end_are_ignored(api, crm_emulator):
     assert api.get("sobjects/Contact/updated/", params=params).json()["ids"] == [record_id]
     same_minute = {"start": iso(created.replace(second=5)), "end": iso(created.replace(second=55))}
     refused(api.get("sobjects/Contact/updated/", params=same_minute),
-            "startDate must be at least one minute greater than endDate")
+            "endDate must be at least one minute greater than startDate")
 
 
 def test_offsets_other_than_utc_are_read(api, crm_emulator):
@@ -136,7 +136,7 @@ def test_start_not_before_end_is_refused(api, crm_emulator, resource):
     t = now(crm_emulator)
     for start, end in ((t, t), (t, t - timedelta(hours=1))):
         refused(api.get(f"sobjects/Contact/{resource}/", params={"start": iso(start), "end": iso(end)}),
-                "startDate must be at least one minute greater than endDate")
+                "endDate must be at least one minute greater than startDate")
 
 
 @pytest.mark.parametrize("params", [

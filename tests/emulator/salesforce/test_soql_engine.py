@@ -393,11 +393,18 @@ def test_order_by(ctx, order, expected):
     ("ORDER BY CreatedDate LIMIT 2 OFFSET 1", ["Smith", "Johnson"]),
     ("ORDER BY LastModifiedDate DESC LIMIT 2", ["Johnson", "jonson"]),
     ("LIMIT 2", ["Johnson", "Smith"]),
-    ("LIMIT 99999999999999999999999", ["Johnson", "Smith", "O'Brien", "jonson"]),
+    ("LIMIT 2147483647", ["Johnson", "Smith", "O'Brien", "jonson"]),
 ])
 def test_limit_and_offset(ctx, tail, expected):
     assert last_names(ctx, tail=tail) == (expected if "ORDER BY" in tail else sorted(expected))
     assert execute(f"SELECT Id FROM Contact {tail}", ctx).total_size == len(expected)
+
+
+@pytest.mark.parametrize("tail", ["LIMIT 99999999999999999999", "LIMIT 2147483648", "LIMIT 1 OFFSET 99999999999"])
+def test_limit_beyond_a_32_bit_integer_is_malformed(ctx, tail):
+    error = error_of(ctx, f"SELECT Id FROM Contact {tail}")
+    assert error.error_code == "MALFORMED_QUERY"
+    assert error.message.endswith(f'For input string: "{tail.split()[-1]}"')
 
 
 def test_offset_above_2000_is_out_of_range(ctx):
