@@ -148,6 +148,8 @@ def save_values(spec: dict[str, Any], result: Result, scope: dict[str, Any]) -> 
             value = result.headers.get(source["header"], MISSING)
         elif source.get("status"):
             value = result.status
+        elif source.get("text"):  # the raw body (XML, CSV), usually with a regex
+            value = result.text
         else:
             try:
                 value = evaluate(source.get("path", "$"), result.json)
