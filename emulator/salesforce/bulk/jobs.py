@@ -1,13 +1,14 @@
 """Bulk API 2.0 jobs of one org (SPEC SF-REST-12): the job model and its state machine, no HTTP.
 
-Jobs live in ``OrgData.bulk_jobs``. As in moto, state moves forward lazily
-on the emulator clock, whenever jobs are read: a job closed with
-``UploadComplete`` (an ingest job) or created (a query job) is ``InProgress``
-until ``OrgConfig.bulk_processing_seconds`` have passed, then it is
-processed in one go, stamped with that due instant, and becomes
-``JobComplete`` (or ``Failed``). With the default of 0 seconds the next
-read finds it done. Row processing is in :mod:`.bulk_ingest` and
-:mod:`.bulk_query`.
+Jobs live in ``OrgData.bulk_jobs``, with the Bulk API 1.0 jobs of
+:mod:`.v1_jobs` (one job id space, ``kind`` tells them apart). State moves
+forward on the emulator clock in one place, :func:`tick`, for both APIs: a
+job closed with ``UploadComplete`` (an ingest job) or created (a query job)
+is ``InProgress`` until ``OrgConfig.bulk_processing_seconds`` have passed,
+then it is processed in one go, stamped with that due instant, and becomes
+``JobComplete`` (or ``Failed``); a Bulk API 1.0 batch likewise from when it
+was added. With the default of 0 seconds the next read finds it done. Row
+processing is in :mod:`.ingest` and :mod:`.query`, shared by both APIs.
 
 Request errors use the real codes and, where public sources show them, the
 real texts: ``INVALIDJOB`` "InvalidJob : Unable to find object: X",
@@ -269,6 +270,7 @@ def tick(data: OrgData, ids: IdSource, now: datetime) -> None:
     Bulk API 1.0 batch once added. Due work is processed oldest first, each
     stamped with its due instant; work not yet due is shown ``InProgress``.
     """
+    now = now.replace(microsecond=0)  # jobs and batches are stamped in whole seconds
     delay = timedelta(seconds=data.org.config.bulk_processing_seconds)
     waiting: list[tuple[datetime, str, Any]] = [(j.closed_at, j.id, j) for j in data.bulk_jobs.values()
                                                  if j.state in PENDING]

@@ -169,6 +169,34 @@ def test_simple_salesforce_bulk_upsert_by_external_id_and_by_blank_id(crm_sessio
     assert sf.Contact.get(by_id[1]["id"])["LastName"] == "New"
 
 
+def test_simple_salesforce_detailed_results_read_the_batch_request(crm_session):
+    sf = login(crm_session)
+    results = sf.bulk.Contact.insert([{"LastName": "Detail", "Email": "d@example.com"}],
+                                     include_detailed_results=True)
+    assert results[0]["success"] is True and results[0]["LastName"] == "Detail"
+    assert results[0]["Email"] == "d@example.com"
+
+
+def test_one_job_table_two_apis(bulk, rest, crm_emulator):
+    """Bulk API 1.0 and 2.0 jobs share the id space and the time-driven transition, not their endpoints."""
+    v1 = bulk.json_job(operation="insert", object="Contact")
+    v2 = rest.post("jobs/ingest", json={"object": "Contact", "operation": "insert"}).json()
+    assert rest.get(f"jobs/ingest/{v1['id']}").status_code == 404
+    json_error(bulk.call("GET", f"job/{v2['id']}", content_type="application/json"), 400, "InvalidJob")
+    assert [j["id"] for j in rest.get("jobs/ingest").json()["records"]] == [v2["id"]]
+    org = crm_emulator.salesforce.default_org()
+    org.org.config.bulk_processing_seconds = 30
+    crm_emulator.clock.freeze()
+    batch = bulk.call("POST", f"job/{v1['id']}/batch", json.dumps([{"LastName": "Tick"}]), "application/json")
+    rest.call("PUT", f"jobs/ingest/{v2['id']}/batches", data="LastName\nTock\n", headers={"Content-Type": "text/csv"})
+    rest.patch(f"jobs/ingest/{v2['id']}", json={"state": "UploadComplete"})
+    crm_emulator.clock.advance(timedelta(seconds=30))
+    assert rest.get(f"jobs/ingest/{v2['id']}").json()["state"] == "JobComplete"  # this read ticks both APIs
+    stored = {r["LastName"] for r in org.store("Contact").scan()}
+    assert {"Tick", "Tock"} <= stored
+    assert bulk.call("GET", f"job/{v1['id']}/batch/{batch.json()['id']}").json()["state"] == "Completed"
+
+
 def test_simple_salesforce_bulk_query_failure_raises(crm_session):
     sf = login(crm_session)
     with pytest.raises(SalesforceGeneralError) as raised:
