@@ -235,7 +235,7 @@ class BulkV1Jobs:
         if schema is None:
             raise BulkV1Error("InvalidJob", f"Unable to find object: {_shown(name)}")
         content_type = body.get("contentType", fmt.XML_TYPE)
-        if content_type not in fmt.MEDIA:
+        if not isinstance(content_type, str) or content_type not in fmt.MEDIA:
             raise BulkV1Error("InvalidJob", f"Invalid value for contentType: {_shown(content_type)}")
         mode = body.get("concurrencyMode", "Parallel")
         if isinstance(mode, bool) or not isinstance(mode, (str, int)) or mode not in CONCURRENCY:

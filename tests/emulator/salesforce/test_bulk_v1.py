@@ -355,6 +355,19 @@ def test_upsert_without_external_id_reads_as_the_real_message(bulk):
     assert created["concurrencyMode"] == "Serial" and created["externalIdFieldName"] == "Id"
 
 
+@pytest.mark.parametrize("value", [[], {}, 5, None, True, "", ["insert"], {"a": 1}])
+@pytest.mark.parametrize("prop", ["operation", "object", "contentType", "concurrencyMode", "externalIdFieldName"])
+def test_odd_job_property_values_are_400_not_500(bulk, prop, value):
+    body = {"operation": "upsert", "object": "Contact", "contentType": "JSON", "externalIdFieldName": "Id",
+            prop: value}
+    response = bulk.call("POST", "job", json.dumps(body), "application/json")
+    if response.status_code != 201:
+        json_error(response, 400, "InvalidJob")
+    job = bulk.json_job(operation="insert", object="Contact")
+    changed = bulk.call("POST", f"job/{job['id']}", json.dumps({"state": value}), "application/json")
+    json_error(changed, 400, "InvalidJobState")
+
+
 @pytest.mark.parametrize("body,content_type,code", [
     (b"{not json", "application/json", "ClientInputError"),
     (b"[1, 2]", "application/json", "InvalidJob"),
