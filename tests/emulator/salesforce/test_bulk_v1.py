@@ -258,11 +258,10 @@ def test_jsforce_xml_query_job(bulk, rest):
 
 
 def test_xml_content_type_job_with_sobjects_batches(bulk):
-    body = json.dumps({"operation": "insert", "object": "Contact"})
     job = xml_fields(bulk.call("POST", "job", f"""<?xml version="1.0" encoding="UTF-8"?>
 <jobInfo xmlns="http://www.force.com/2009/06/asyncapi/dataload"><operation>insert</operation>
 <object>Contact</object><contentType>XML</contentType></jobInfo>""", "application/xml"), "jobInfo")
-    assert body and job["contentType"] == "XML"
+    assert job["contentType"] == "XML"
     records = """<?xml version="1.0" encoding="UTF-8"?>
 <sObjects xmlns="http://www.force.com/2009/06/asyncapi/dataload"
           xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
