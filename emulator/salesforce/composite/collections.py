@@ -43,18 +43,19 @@ class Outcome:
     errors: list[dict] | None = None
     created: bool | None = None
     keeps_id: bool = True  # a rolled-back result still names the record (not for creates)
+    all_or_none: bool = False  # an upsert under allOrNone: failed and rolled-back rows carry created false
 
     def render(self) -> dict:
         body: dict[str, Any] = {} if self.id is None else {"id": self.id}
         body["success"] = self.errors is None
         body["errors"] = self.errors or []
-        if self.created is not None:  # an upsert result: failed and rolled-back rows report created false
-            body["created"] = self.created and self.errors is None
+        if self.created is not None and (self.errors is None or self.all_or_none):
+            body["created"] = self.created and self.errors is None  # under allOrNone failed rows say false
         return body
 
     def rolled_back(self) -> Outcome:
         return Outcome(self.id if self.keeps_id else None, [ROLLED_BACK.record_result()],
-                       False if self.created is not None else None)
+                       False if self.created is not None else None, all_or_none=True)
 
 
 class RecordProblem(Exception):
@@ -150,7 +151,7 @@ def run(ctx: SfContext, items: list, operation: Callable[[Records, Any], Outcome
         failed_id: Callable[[Any], str | None], all_or_none: bool, upsert: bool = False) -> list[dict]:
     """Apply ``operation`` to every item; roll the request back when allOrNone and any failed.
 
-    Upsert results (``upsert``) carry ``created`` on every row, false on failed and rolled-back ones.
+    Upsert results (``upsert``) carry ``created``; under allOrNone failed and rolled-back rows too (false).
     """
     records = ctx.records()
     mark = records.savepoint()
@@ -159,7 +160,8 @@ def run(ctx: SfContext, items: list, operation: Callable[[Records, Any], Outcome
         try:
             outcomes.append(operation(records, item))
         except (ValidationFailure, SalesforceError, RecordProblem) as problem:
-            outcomes.append(Outcome(failed_id(item), record_errors(problem), False if upsert else None))
+            outcomes.append(Outcome(failed_id(item), record_errors(problem), False if upsert else None,
+                                    all_or_none=all_or_none))
     if all_or_none and any(o.errors is not None for o in outcomes):
         records.rollback(mark)
         outcomes = [o if o.errors is not None else o.rolled_back() for o in outcomes]
