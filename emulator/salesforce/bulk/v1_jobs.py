@@ -312,5 +312,5 @@ def _shown(value: Any) -> str:
 
 
 def _exceeded_quota() -> BulkV1Error:
-    return BulkV1Error("ExceededQuota", "ExceededQuota : The job or batch you tried to create exceeds the allowed "
-                       "number for the past 24-hour period.")
+    return BulkV1Error("ExceededQuota", "The job or batch you tried to create exceeds the allowed number for the "
+                       "past 24-hour period.")

@@ -414,6 +414,34 @@ def test_batch_rules(bulk):
     assert state["state"] in ("Completed", "Failed")
 
 
+def test_json_relationship_by_parent_external_id(bulk, crm_emulator, rest):
+    org = crm_emulator.salesforce.default_org()
+    org.schema.get("Account").add_field(FieldDef("Acct_Key__c", "Acct Key", "string", 20, custom=True,
+                                                 external_id=True, unique=True))
+    org.store("Account").ensure_index("Acct_Key__c")
+    account = rest.post("sobjects/Account", json={"Name": "Parent", "Acct_Key__c": "P-1"}).json()["id"]
+    job = bulk.json_job(operation="insert", object="Contact")
+    batch = bulk.call("POST", f"job/{job['id']}/batch", json.dumps([
+        {"LastName": "Child", "Account": {"attributes": {"type": "Account"}, "Acct_Key__c": "P-1"}},
+        {"LastName": "Orphan", "Account": {"Acct_Key__c": "P-404"}}]), "application/json").json()
+    results = bulk.call("GET", f"job/{job['id']}/batch/{batch['id']}/result").json()
+    assert [r["success"] for r in results] == [True, False]
+    assert rest.get(f"sobjects/Contact/{results[0]['id']}").json()["AccountId"] == account
+    assert results[1]["errors"][0]["statusCode"] == "INVALID_FIELD"
+
+
+def test_the_daily_bulk_allocation_counts_batches(bulk, crm_session):
+    assert crm_session.post(f"{ADMIN}/config", json={"salesforce": {"daily_bulk_api_limit": 1}}).ok
+    job = bulk.json_job(operation="insert", object="Contact")
+    first = bulk.call("POST", f"job/{job['id']}/batch", json.dumps([{"LastName": "A"}]), "application/json")
+    assert first.status_code == 201
+    over = bulk.call("POST", f"job/{job['id']}/batch", json.dumps([{"LastName": "B"}]), "application/json")
+    assert json_error(over, 400, "ExceededQuota").startswith("The job or batch you tried to create exceeds")
+    json_error(bulk.call("POST", "job", json.dumps({"operation": "insert", "object": "Contact",
+                                                     "contentType": "JSON"}), "application/json"),
+               400, "ExceededQuota")
+
+
 def test_query_batch_rules(bulk):
     job = bulk.json_job(operation="query", object="Contact")
     for soql in ("SELECT COUNT() FROM Contact", "SELECT Id FROM Account", "SELEKT"):
