@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from datetime import date, datetime, timezone
 from typing import Any
 
+from ..sobjects.render import sf_datetime
 from .ingest import CREATED, FAILED_ROW, NULL, UPDATED, IngestResults
 from .query import QueryResults
 
@@ -160,7 +161,14 @@ def batch_rows(content_type: str, raw: bytes) -> tuple[list[str] | None, Iterato
 def _text(value: Any) -> str:
     if value is True or value is False:
         return "true" if value else "false"
+    if isinstance(value, datetime):  # XML dates read 2015-12-15T21:54:29.000Z
+        return sf_datetime(value)[:-5] + "Z"
     return "" if value is None else str(value)
+
+
+def json_info(fields: list[tuple[str, Any]]) -> bytes:
+    """A jobInfo/batchInfo as JSON: dates read ``2015-12-15T20:45:25.000+0000``."""
+    return json.dumps({k: sf_datetime(v) if isinstance(v, datetime) else v for k, v in fields}).encode()
 
 
 def xml_document(root: str, fields: list[tuple[str, Any]] | None = None, *, children: list[ET.Element] = ()) -> bytes:

@@ -21,7 +21,6 @@ from typing import Any
 from ...core.errors import ApiError
 from ...core.ids import IdSource, normalize_id
 from ..sobjects.records import OrgData
-from ..sobjects.render import sf_datetime
 from . import v1_format as fmt
 from .ingest import IngestResults, JobFailure, apply_rows
 from .jobs import CLASSIC, INGEST_OPERATIONS, JOB_PREFIX, QUERY_OPERATIONS
@@ -50,10 +49,6 @@ class BulkV1Error(ApiError):
     def document(self) -> tuple[bytes, str]:
         """(bytes, media type) of the error as the call's format has it."""
         return fmt.error_document(self.code, self.message, self.as_json)
-
-
-def _ms(moment: datetime | None) -> str:
-    return "" if moment is None else sf_datetime(moment)
 
 
 @dataclass
@@ -130,7 +125,7 @@ class V1Batch:
         fields: list[tuple[str, Any]] = [("id", self.id), ("jobId", self.job_id), ("state", self.state)]
         if self.state_message:
             fields.append(("stateMessage", self.state_message))
-        fields += [("createdDate", _ms(self.created_at)), ("systemModstamp", _ms(self.modstamp or self.created_at)),
+        fields += [("createdDate", self.created_at), ("systemModstamp", self.modstamp or self.created_at),
                    ("numberRecordsProcessed", self.processed), ("numberRecordsFailed", self.failed),
                    ("totalProcessingTime", self.processing_ms), ("apiActiveProcessingTime", self.processing_ms),
                    ("apexProcessingTime", 0)]
@@ -187,8 +182,8 @@ class V1Job:
             processed, failed = processed + batch.processed, failed + batch.failed
             processing += batch.processing_ms
         fields: list[tuple[str, Any]] = [("id", self.id), ("operation", self.operation), ("object", self.object),
-                                         ("createdById", self.created_by), ("createdDate", _ms(self.created_at)),
-                                         ("systemModstamp", _ms(self.modstamp or self.created_at)),
+                                         ("createdById", self.created_by), ("createdDate", self.created_at),
+                                         ("systemModstamp", self.modstamp or self.created_at),
                                          ("state", self.state)]
         if self.external_id_field:
             fields.append(("externalIdFieldName", self.external_id_field))

@@ -91,7 +91,7 @@ def _answer(body: bytes, kind: str, status: int = 200) -> Response:
 
 def _info(root: str, fields: list[tuple[str, Any]], as_json: bool, status: int = 200) -> Response:
     if as_json:
-        return _answer(json_bytes(dict(fields)), fmt.MEDIA[fmt.JSON_TYPE], status)
+        return _answer(fmt.json_info(fields), fmt.MEDIA[fmt.JSON_TYPE], status)
     return _answer(fmt.xml_document(root, fields), fmt.MEDIA[fmt.XML_TYPE], status)
 
 
@@ -104,7 +104,8 @@ def _job_body(as_json: bool) -> dict[str, Any]:
 
 def _batch_list(batches: list[V1Batch], as_json: bool) -> Response:
     if as_json:
-        return _answer(json_bytes({"batchInfo": [dict(b.info()) for b in batches]}), fmt.MEDIA[fmt.JSON_TYPE])
+        listing = b'{"batchInfo":[' + b",".join(fmt.json_info(b.info()) for b in batches) + b"]}"
+        return _answer(listing, fmt.MEDIA[fmt.JSON_TYPE])
     children = [fmt.xml_element("batchInfo", b.info()) for b in batches]
     return _answer(fmt.xml_document("batchInfoList", children=children), fmt.MEDIA[fmt.XML_TYPE])
 

@@ -212,6 +212,7 @@ def test_jsforce_xml_job_with_csv_batches(bulk):
     assert (job["state"], job["contentType"], job["operation"], job["object"]) == ("Open", "CSV", "insert",
                                                                                     "Contact")
     assert job["id"].startswith("750") and job["numberBatchesTotal"] == "0"
+    assert job["createdDate"].endswith(".000Z") and job["apiVersion"] == "59.0"
     upload = 'LastName,Email,DoNotCall\nCsvOne,one@example.com,true\n"Two, Quoted",#N/A,false\n,bad@x.com,\n'
     queued = bulk.call("POST", f"job/{job['id']}/batch", upload, "text/csv")
     assert queued.status_code == 201
@@ -282,8 +283,10 @@ def test_batches_progress_on_the_emulator_clock(bulk, crm_emulator, crm_session)
     clock.freeze()
     clock.set(clock.now().replace(microsecond=0))
     job = bulk.json_job(operation="insert", object="Contact")
+    assert job["createdDate"].endswith(".000+0000") and job["apiVersion"] == 59.0
     batch = bulk.call("POST", f"job/{job['id']}/batch", json.dumps([{"LastName": "Later"}]), "application/json")
-    assert batch.json()["state"] == "Queued"
+    assert batch.json()["state"] == "Queued" and batch.json()["createdDate"] == job["createdDate"]
+    assert bulk.call("GET", f"job/{job['id']}/batch").json()["batchInfo"][0]["id"] == batch.json()["id"]
     path = f"job/{job['id']}/batch/{batch.json()['id']}"
     assert bulk.call("GET", path).json()["state"] == "InProgress"
     assert json_error(bulk.call("GET", f"{path}/result"), 400, "InvalidBatch") == "Batch not completed"
