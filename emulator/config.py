@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,11 @@ class Emulator:
     @property
     def backends(self) -> dict[str, Any]:
         return {"salesforce": self.salesforce, "aep": self.aep}
+
+    def tick(self, now: datetime) -> None:
+        """Run every backend's time-driven changes for ``now`` (the front calls it once per request)."""
+        self.salesforce.tick(now)
+        self.aep.tick(now)
 
     def reset(self, clock: bool = True) -> None:
         """Back to the fixture state: fresh ids, records, tokens and journal."""

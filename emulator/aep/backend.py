@@ -110,6 +110,14 @@ class AepBackend(Backend):
                 raise GatewayError(401, "401013", "Oauth token is not valid")
             return found
 
+    def tick(self, now: datetime) -> None:
+        """Time-driven changes, once per request before dispatch: forget expired IMS tokens."""
+        if not self.tokens:
+            return
+        with self.lock:
+            for token in [t for t, found in self.tokens.items() if now >= found.expires_at]:
+                del self.tokens[token]
+
     def client(self, client_id: str) -> ImsClient | None:
         with self.lock:
             return self.clients.get(client_id)

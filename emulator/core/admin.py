@@ -10,7 +10,7 @@ import json
 from flask import Blueprint, current_app, request
 
 from .clock import parse_duration, parse_instant
-from .errors import ApiError
+from .errors import ApiError, ErrorFamily, register_family
 from .faults import FaultError
 from .http import json_response
 
@@ -24,6 +24,9 @@ class AdminError(ApiError):
 
     def body(self) -> dict:
         return {"error": self.message}
+
+
+register_family("/__emulator", ErrorFamily("admin", lambda status, code, message: AdminError(status, message)))
 
 
 def current_emulator():

@@ -10,11 +10,17 @@ from typing import Any, Callable
 
 from ..core.ids import IdSource
 from ..core.state import Backend
+from .bulk.jobs import advance_jobs
+from .soql.cursors import expire_cursors
+from .sobjects.records import purge_recycle_bin
 from .oauth.grants import Grant, check_client, check_code, check_password, parse_scopes
 from .errors import OAuthError, SalesforceError
 from .identity import ConnectedApp, Org, OrgConfig, User
 from .sobjects.records import OrgData, Records
 from .oauth.tokens import TokenStore
+
+
+SWEEP_EVERY = timedelta(minutes=1)
 
 
 class SalesforceBackend(Backend):
@@ -33,6 +39,7 @@ class SalesforceBackend(Backend):
         self.orgs: dict[str, OrgData] = {}
         self.tokens = TokenStore()
         self.id_counters: dict = {}
+        self._next_sweep: datetime | None = None
         if self.fixture:
             self.load_fixture(self.fixture)
 
@@ -88,6 +95,25 @@ class SalesforceBackend(Backend):
                 changed_at=self.now() if spec.get("propagation_delay_seconds") else None)
             data.org.apps[app.client_id] = app
             return app
+
+    # -- time ----------------------------------------------------------------------
+    def tick(self, now: datetime) -> None:
+        """Every time-driven change of every org, once, before a request is dispatched (never in a getter).
+
+        The recycle-bin purge (SF-REST-9), Bulk API job progress (SF-REST-12),
+        idle query cursors (SF-REST-8) and, once a minute of emulator time, the
+        sweep of long-dead sessions. Each step costs one emptiness check when
+        there is nothing to do, so the hot path stays cheap.
+        """
+        with self.lock:
+            for data in self.orgs.values():
+                purge_recycle_bin(data, now)
+                advance_jobs(data, self.ids, now)
+                expire_cursors(data, now)
+            if self._next_sweep is None or now >= self._next_sweep:
+                self._next_sweep = now + SWEEP_EVERY
+                self.tokens.sweep(now, lambda org_id: self.orgs[org_id].org.config.session_timeout
+                                  if org_id in self.orgs else timedelta(0))
 
     # -- lookups -----------------------------------------------------------------
     def default_org(self) -> OrgData:
