@@ -9,12 +9,13 @@ from datetime import datetime, timedelta
 from typing import Any, Callable
 
 from ..core.ids import IdSource
-from ..core.state import Backend
+from ..core.state import Backend, FixtureError
+from .seeding import seed
 from .bulk.jobs import advance_jobs
 from .soql.cursors import expire_cursors
 from .sobjects.records import purge_recycle_bin
 from .oauth.grants import Grant, check_client, check_code, check_password, parse_scopes
-from .errors import OAuthError, SalesforceError
+from .errors import OAuthError, SalesforceError, ValidationFailure
 from .identity import ConnectedApp, Org, OrgConfig, User
 from .sobjects.records import OrgData, Records
 from .oauth.tokens import TokenStore
@@ -31,8 +32,7 @@ class SalesforceBackend(Backend):
     def __init__(self, ids: IdSource, now: Callable[[], datetime], fixture: dict | None = None) -> None:
         self.ids = ids
         self.now = now
-        self.fixture = fixture or {}
-        super().__init__()
+        super().__init__(fixture)
 
     # -- state -------------------------------------------------------------------
     def _initial_state(self) -> None:
@@ -40,8 +40,6 @@ class SalesforceBackend(Backend):
         self.tokens = TokenStore()
         self.id_counters: dict = {}
         self._next_sweep: datetime | None = None
-        if self.fixture:
-            self.load_fixture(self.fixture)
 
     def snapshot(self) -> dict[str, Any]:
         with self.lock:
@@ -53,8 +51,22 @@ class SalesforceBackend(Backend):
             super().restore(snapshot)
             self.ids.restore(self.id_counters)
 
-    def load_fixture(self, fixture: dict) -> OrgData:
-        """Create an org from a fixture dict (the ``fixtures/demo.yaml`` format)."""
+    def load_fixture(self, fixture: dict) -> None:
+        """The Salesforce sections of a fixture: ``org``, ``users``, ``connected_apps`` and explicit ``data``.
+
+        An empty fixture means no org at all. ``data`` must already be explicit
+        records (``fixtures.files.fixture_dataset`` expands ``generate``).
+        """
+        if not fixture:
+            return
+        with self.lock:
+            data = self.add_org(fixture)
+            dataset = fixture.get("data")
+            if dataset:
+                self.load_dataset(data, dataset)
+
+    def add_org(self, fixture: dict) -> OrgData:
+        """Create an org with its users and connected apps (the ``fixtures/demo.yaml`` format)."""
         with self.lock:
             org_spec = fixture.get("org", {})
             org = Org(self.ids.new_id("00D"), org_spec.get("name", "Harness Demo Org"))
@@ -114,6 +126,21 @@ class SalesforceBackend(Backend):
                 self._next_sweep = now + SWEEP_EVERY
                 self.tokens.sweep(now, lambda org_id: self.orgs[org_id].org.config.session_timeout
                                   if org_id in self.orgs else timedelta(0))
+
+    def load_dataset(self, data: OrgData, dataset: dict[str, list[dict]]) -> dict[str, list[str]]:
+        """Insert explicit records as the org's first user; :class:`FixtureError` names what failed."""
+        with self.lock:
+            admin = next(iter(data.org.users.values()), None)
+            if admin is None:
+                raise FixtureError("data: the org needs a user to own the data set")
+            try:
+                return seed(Records(data, self.ids, self.now(), admin.id), dataset)
+            except ValidationFailure as exc:
+                detail = exc.details[0]
+                raise FixtureError(f"data: cannot load the data set: {detail.error_code}: {detail.message}") \
+                    from None
+            except SalesforceError as exc:
+                raise FixtureError(f"data: cannot load the data set: {exc.error_code}: {exc.message}") from None
 
     # -- lookups -----------------------------------------------------------------
     def default_org(self) -> OrgData:
