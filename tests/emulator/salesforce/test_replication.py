@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from emulator.salesforce.replication import routes as replication
+from emulator.salesforce.replication import window as replication
 from emulator.salesforce.sobjects.render import sf_datetime
 from emulator.salesforce.soql.cursors import OrgQueryContext
 from emulator.salesforce.soql import execute
