@@ -11,19 +11,18 @@ from .config import Emulator, EmulatorConfig
 
 def build_emulator(fixture_path: str | None, demo: bool, seed: int, count: int,
                    admin_token: str | None = None) -> Emulator:
-    """An emulator on the given fixture file (or the demo org), with generated data when asked."""
-    from fixtures.files import fixture_dataset, load_fixture_file, merge_over_demo
+    """An emulator on the given fixture file (or the demo org), with generated data when asked.
 
-    from .salesforce.seeding import load_dataset
+    The fixture, generated data included, goes through ``Emulator.load_fixture``
+    like every other entry point, so ``POST /__emulator/reset`` returns to it.
+    """
+    from fixtures.files import load_fixture_file, merge_over_demo
+
     fixture = merge_over_demo(load_fixture_file(fixture_path) if fixture_path else None, fixture_path or "demo")
-    dataset = fixture_dataset(fixture)
-    fixture.pop("data", None)
-    emulator = Emulator(EmulatorConfig(seed=seed, fixture=fixture, admin_token=admin_token))
-    if demo and dataset is None:
-        from fixtures.generate import generate_dataset
-        dataset = generate_dataset(seed=seed, count=count)
-    if dataset:
-        load_dataset(emulator.salesforce, emulator.salesforce.default_org(), dataset)
+    if demo and not fixture.get("data"):
+        fixture["data"] = {"generate": {"seed": seed, "count": count}}
+    emulator = Emulator(EmulatorConfig(seed=seed, fixture={}, admin_token=admin_token))
+    emulator.load_fixture(fixture, fixture_path or "demo")
     return emulator
 
 

@@ -45,24 +45,16 @@ class InProcessTarget:
     mode = "in-process"
 
     def open(self, fixture: dict[str, Any]) -> Connection:
-        from emulator.app import create_app
-        from emulator.config import Emulator, EmulatorConfig
-        from emulator.core.transport import session_for
-        from emulator.salesforce.errors import SalesforceError, ValidationFailure
-        from emulator.salesforce.seeding import load_dataset
-        from fixtures.files import fixture_dataset
+        from emulator import Emulator, EmulatorConfig, create_app, session_for
+        from emulator.core.state import FixtureError
 
-        dataset = fixture_dataset(fixture)
-        emulator = Emulator(EmulatorConfig(seed=1, fixture={k: v for k, v in fixture.items() if k != "data"}))
-        if dataset:
-            try:
-                load_dataset(emulator.salesforce, emulator.salesforce.default_org(), dataset)
-            except ValidationFailure as exc:
-                detail = exc.details[0]
-                raise TargetError(f"fixtures.data: cannot load the data set: {detail.error_code}: "
-                                  f"{detail.message}") from None
-            except SalesforceError as exc:
-                raise TargetError(f"fixtures.data: cannot load the data set: {exc}") from None
+        emulator = Emulator(EmulatorConfig(seed=1, fixture={}))
+        try:
+            emulator.load_fixture(fixture, "fixtures")
+        except FixtureError as exc:  # the same check and message as POST /__emulator/fixture
+            raise TargetError(f"fixtures.{exc}") from None
+        except ValueError as exc:
+            raise TargetError(str(exc)) from None
         return Connection(session_for(create_app(emulator)), IN_PROCESS_URL, self.mode)
 
 

@@ -48,21 +48,26 @@ class AepBackend(Backend):
     def __init__(self, ids: IdSource, now: Callable[[], datetime], fixture: dict | None = None) -> None:
         self.ids = ids
         self.now = now
-        self.spec = dict((fixture or {}).get("aep") or {})
-        self.token_lifetime = timedelta(seconds=int(self.spec.get("token_lifetime_seconds",
-                                                                  DEFAULT_TOKEN_LIFETIME_SECONDS)))
-        super().__init__()
+        super().__init__(fixture)
 
     def _initial_state(self) -> None:
         self.clients: dict[str, ImsClient] = {}
         self.tokens: dict[str, ImsToken] = {}
         self.sandboxes: dict[tuple[str, str], Sandbox] = {}
-        if self.spec.get("client_id"):
-            org_id = self.spec.get("org_id", "HARNESS@AdobeOrg")
-            self.clients[self.spec["client_id"]] = ImsClient(self.spec["client_id"],
-                                                             self.spec.get("client_secret", ""), org_id)
-            default = self.spec.get("sandbox", "prod")
-            for name in dict.fromkeys([default, *self.spec.get("sandboxes", [])]):
+        self.token_lifetime = timedelta(seconds=DEFAULT_TOKEN_LIFETIME_SECONDS)
+
+    def load_fixture(self, fixture: dict) -> None:
+        """The ``aep`` section: the IMS client, the org, its sandboxes and the token lifetime."""
+        spec = dict(fixture.get("aep") or {})
+        with self.lock:
+            self.token_lifetime = timedelta(seconds=int(spec.get("token_lifetime_seconds",
+                                                                 DEFAULT_TOKEN_LIFETIME_SECONDS)))
+            if not spec.get("client_id"):
+                return
+            org_id = spec.get("org_id", "HARNESS@AdobeOrg")
+            self.clients[spec["client_id"]] = ImsClient(spec["client_id"], spec.get("client_secret", ""), org_id)
+            default = spec.get("sandbox", "prod")
+            for name in dict.fromkeys([default, *spec.get("sandboxes", [])]):
                 self.sandboxes[(org_id, name)] = Sandbox(org_id, name, self.new_uuid())
 
     # -- ids ---------------------------------------------------------------------
@@ -109,6 +114,14 @@ class AepBackend(Backend):
             if found is None or self.now() >= found.expires_at:
                 raise GatewayError(401, "401013", "Oauth token is not valid")
             return found
+
+    def tick(self, now: datetime) -> None:
+        """Time-driven changes, once per request before dispatch: forget expired IMS tokens."""
+        if not self.tokens:
+            return
+        with self.lock:
+            for token in [t for t, found in self.tokens.items() if now >= found.expires_at]:
+                del self.tokens[token]
 
     def client(self, client_id: str) -> ImsClient | None:
         with self.lock:

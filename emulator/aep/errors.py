@@ -4,7 +4,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from ..core.errors import ApiError
+from ..core.errors import ApiError, ErrorFamily, register_family
 
 PROBLEM_TYPE = "https://ns.adobe.com/aep/errors/FLOW-{code}-{status}"
 
@@ -69,3 +69,34 @@ def not_found(kind: str, resource_id: str) -> FlowServiceError:
 
 def bad_request(code: str, message: str, title: str = "Bad request") -> FlowServiceError:
     return FlowServiceError(400, code, title, message)
+
+
+class ServiceProblem(ApiError):
+    """A platform service's problem document (``https://ns.adobe.com/aep/errors/<SERVICE>-NNNN-SSS``)."""
+
+    def __init__(self, status: int, service: str, code: str, title: str, message: str) -> None:
+        super().__init__(status)
+        self.service, self.code, self.title, self.message = service, code, title, message
+
+    def body(self) -> Any:
+        return {"type": f"https://ns.adobe.com/aep/errors/{self.service}-{self.code}-{self.status}",
+                "title": self.title, "status": self.status, "detail": self.message,
+                "report": {"detailed-message": self.message, "request-id": uuid.uuid4().hex}}
+
+
+def _service_family(name: str, service: str) -> ErrorFamily:
+    return ErrorFamily(name, lambda status, code, message: ServiceProblem(
+        status, service, "1101" if status == 404 else "1500", code.replace("_", " ").capitalize(), message))
+
+
+# Errors no route raised, in each AEP API's own shape: IMS's OAuth pair, the gateway's
+# {error_code, message}, and each platform service's problem document.
+register_family("/ims", ErrorFamily("ims", lambda status, code, message: ImsError(status, code.lower(), message)))
+register_family("/data/foundation", ErrorFamily(
+    "aep-gateway", lambda status, code, message: GatewayError(status, f"{status}050", message)))
+register_family("/data/foundation/flowservice", ErrorFamily(
+    "flow-service", lambda status, code, message: FlowServiceError(
+        status, "1101" if status == 404 else "1500", code.replace("_", " ").capitalize(), message)))
+register_family("/data/foundation/schemaregistry", _service_family("schema-registry", "XDM"))
+register_family("/data/foundation/catalog", _service_family("catalog", "CAT"))
+register_family("/data/foundation/conversion", _service_family("conversion", "CONV"))

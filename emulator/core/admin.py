@@ -10,7 +10,7 @@ import json
 from flask import Blueprint, current_app, request
 
 from .clock import parse_duration, parse_instant
-from .errors import ApiError
+from .errors import ApiError, ErrorFamily, register_family
 from .faults import FaultError
 from .http import json_response
 
@@ -24,6 +24,9 @@ class AdminError(ApiError):
 
     def body(self) -> dict:
         return {"error": self.message}
+
+
+register_family("/__emulator", ErrorFamily("admin", lambda status, code, message: AdminError(status, message)))
 
 
 def current_emulator():
@@ -149,33 +152,11 @@ def delete_fault(rule_id: str):
 def fixture():
     """Replace all state with a fixture (the ``fixtures/files.py`` format, ``data`` included).
 
-    Clock, ids, journal and faults reset as with ``/reset``; later resets return to this fixture.
+    The same call as every other entry point (``Emulator.load_fixture``): clock,
+    ids, journal and faults reset as with ``/reset``; later resets return to this fixture.
     """
-    from fixtures.files import fixture_dataset, validate_fixture
-
-    from ..salesforce.errors import ValidationFailure
-    from ..salesforce.seeding import load_dataset
-    body = read_body()
     try:
-        spec = validate_fixture(body, "fixture")
-        dataset = fixture_dataset(spec)
-    except (ValueError, TypeError) as exc:
+        loaded = current_emulator().load_fixture(read_body(), "fixture")
+    except (ValueError, TypeError) as exc:  # FixtureError is a ValueError
         raise AdminError(400, str(exc)) from None
-    spec = {k: v for k, v in spec.items() if k != "data"}
-    emu = current_emulator()
-    with emu.salesforce.lock:
-        emu.fixture = spec
-        emu.salesforce.fixture = spec
-        emu.reset()
-        if dataset and not emu.salesforce.orgs:
-            raise AdminError(400, "data: the fixture defines no org to load it into (give org and users)")
-        try:
-            created = load_dataset(emu.salesforce, emu.salesforce.default_org(), dataset) if dataset else {}
-        except ApiError as exc:
-            raise AdminError(400, f"data: cannot load the data set: {exc}") from None
-        except ValidationFailure as exc:
-            detail = exc.details[0]
-            raise AdminError(400, f"data: cannot load the data set: {detail.error_code}: {detail.message}") from None
-        except StopIteration:
-            raise AdminError(400, "data: the org needs a user to own the data set") from None
-    return json_response({"loaded": True, "records": {name: len(ids) for name, ids in created.items()}})
+    return json_response({"loaded": True, "records": loaded})

@@ -7,7 +7,7 @@ expression written ``re:...``) and optionally by method. On a match it can
 - expire every access token (``expire_tokens``: sessions time out, refresh tokens stay valid),
 - use up the daily API limit (``exhaust_api_limit``),
 - answer ``status`` with ``body`` and ``headers`` instead of the real handler; without a
-  body the answer takes the target API's error shape.
+  body the answer takes the target API's error shape (:func:`~.errors.generic_error`).
 
 ``drop: N`` answers the next N matching calls with ``status`` (503 when not given) and
 then retires; ``times: N`` retires any rule after N matches. Rules never touch
@@ -16,7 +16,6 @@ then retires; ``times: N`` retires any rule after N matches. Rules never touch
 from __future__ import annotations
 
 import fnmatch
-import json
 import re
 import threading
 import time
@@ -24,26 +23,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from .errors import generic_error
+from .http import json_bytes
 
 MAX_LATENCY_MS = 10_000
 RULE_KEYS = ("path", "method", "status", "body", "headers", "latency_ms", "drop", "times", "expire_tokens",
              "exhaust_api_limit")
 LONG_AGO = datetime(2000, 1, 1, tzinfo=timezone.utc)
-
-# status -> (Salesforce errorCode, message) for faults that give no body.
-SALESFORCE_CODES = {
-    400: ("BAD_REQUEST", "The request could not be understood"),
-    401: ("INVALID_SESSION_ID", "Session expired or invalid"),
-    403: ("FORBIDDEN", "The request has been refused"),
-    404: ("NOT_FOUND", "The requested resource does not exist"),
-    408: ("REQUEST_TIMEOUT", "The request timed out"),
-    429: ("REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded."),
-    500: ("UNKNOWN_EXCEPTION", "An unexpected error occurred. Please include this ErrorId if you contact support"),
-    502: ("SERVER_UNAVAILABLE", "Bad gateway"),
-    503: ("SERVER_UNAVAILABLE", "Server is unavailable"),
-    504: ("REQUEST_TIMEOUT", "Gateway timeout"),
-}
-
 
 class FaultError(ValueError):
     """A rule that does not validate; the message names the key."""
@@ -191,16 +177,6 @@ class FaultSet:
             return matched
 
 
-def _error_body(path: str, status: int) -> Any:
-    """The target API's error shape for a fault without a body."""
-    code, message = SALESFORCE_CODES.get(status, ("UNKNOWN_EXCEPTION", f"HTTP {status}"))
-    if path.startswith("/services/oauth2/"):
-        return {"error": code.lower(), "error_description": message}
-    if path.startswith("/services/") or path.startswith("/id/"):
-        return [{"message": message, "errorCode": code}]
-    return {"error": code, "message": message, "status": status}
-
-
 def _expire_tokens(emulator: Any) -> None:
     backend = emulator.salesforce
     with backend.lock:
@@ -234,5 +210,7 @@ def answer_faults(emulator: Any, method: str, path: str) -> tuple[int, list[tupl
     headers = list(answering.headers.items())
     if answering.status == 204:
         return 204, headers, b""
-    body = answering.body if answering.body is not None else _error_body(path, answering.status)
-    return answering.status, [("Content-Type", "application/json"), *headers], json.dumps(body).encode("utf-8")
+    if answering.body is not None:
+        return answering.status, [("Content-Type", "application/json"), *headers], json_bytes(answering.body)
+    status, error_headers, body = generic_error(path, answering.status).answer()
+    return status, error_headers + headers, body

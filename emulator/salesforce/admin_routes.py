@@ -39,6 +39,6 @@ def undelete():
                 record = records.undelete(schema.name, record_id)
                 results.append({"id": record["Id"], "success": True, "errors": []})
             except SalesforceError as error:
-                results.append({"id": None, "success": False, "errors": [
-                    {"statusCode": error.error_code, "message": error.message, "fields": []}]})
+                results.append({"id": None, "success": False,
+                                "errors": [d.record_result() for d in error.details]})
         return json_response({"results": results})

@@ -9,12 +9,19 @@ from datetime import datetime, timedelta
 from typing import Any, Callable
 
 from ..core.ids import IdSource
-from ..core.state import Backend
+from ..core.state import Backend, FixtureError
+from .seeding import seed
+from .bulk.jobs import advance_jobs
+from .soql.cursors import expire_cursors
+from .sobjects.records import purge_recycle_bin
 from .oauth.grants import Grant, check_client, check_code, check_password, parse_scopes
-from .errors import OAuthError, SalesforceError
+from .errors import OAuthError, SalesforceError, ValidationFailure
 from .identity import ConnectedApp, Org, OrgConfig, User
 from .sobjects.records import OrgData, Records
 from .oauth.tokens import TokenStore
+
+
+SWEEP_EVERY = timedelta(minutes=1)
 
 
 class SalesforceBackend(Backend):
@@ -25,16 +32,14 @@ class SalesforceBackend(Backend):
     def __init__(self, ids: IdSource, now: Callable[[], datetime], fixture: dict | None = None) -> None:
         self.ids = ids
         self.now = now
-        self.fixture = fixture or {}
-        super().__init__()
+        super().__init__(fixture)
 
     # -- state -------------------------------------------------------------------
     def _initial_state(self) -> None:
         self.orgs: dict[str, OrgData] = {}
         self.tokens = TokenStore()
         self.id_counters: dict = {}
-        if self.fixture:
-            self.load_fixture(self.fixture)
+        self._next_sweep: datetime | None = None
 
     def snapshot(self) -> dict[str, Any]:
         with self.lock:
@@ -46,8 +51,22 @@ class SalesforceBackend(Backend):
             super().restore(snapshot)
             self.ids.restore(self.id_counters)
 
-    def load_fixture(self, fixture: dict) -> OrgData:
-        """Create an org from a fixture dict (the ``fixtures/demo.yaml`` format)."""
+    def load_fixture(self, fixture: dict) -> None:
+        """The Salesforce sections of a fixture: ``org``, ``users``, ``connected_apps`` and explicit ``data``.
+
+        An empty fixture means no org at all. ``data`` must already be explicit
+        records (``fixtures.files.fixture_dataset`` expands ``generate``).
+        """
+        if not fixture:
+            return
+        with self.lock:
+            data = self.add_org(fixture)
+            dataset = fixture.get("data")
+            if dataset:
+                self.load_dataset(data, dataset)
+
+    def add_org(self, fixture: dict) -> OrgData:
+        """Create an org with its users and connected apps (the ``fixtures/demo.yaml`` format)."""
         with self.lock:
             org_spec = fixture.get("org", {})
             org = Org(self.ids.new_id("00D"), org_spec.get("name", "Harness Demo Org"))
@@ -88,6 +107,40 @@ class SalesforceBackend(Backend):
                 changed_at=self.now() if spec.get("propagation_delay_seconds") else None)
             data.org.apps[app.client_id] = app
             return app
+
+    # -- time ----------------------------------------------------------------------
+    def tick(self, now: datetime) -> None:
+        """Every time-driven change of every org, once, before a request is dispatched (never in a getter).
+
+        The recycle-bin purge (SF-REST-9), Bulk API job progress (SF-REST-12),
+        idle query cursors (SF-REST-8) and, once a minute of emulator time, the
+        sweep of long-dead sessions. Each step costs one emptiness check when
+        there is nothing to do, so the hot path stays cheap.
+        """
+        with self.lock:
+            for data in self.orgs.values():
+                purge_recycle_bin(data, now)
+                advance_jobs(data, self.ids, now)
+                expire_cursors(data, now)
+            if self._next_sweep is None or now >= self._next_sweep:
+                self._next_sweep = now + SWEEP_EVERY
+                self.tokens.sweep(now, lambda org_id: self.orgs[org_id].org.config.session_timeout
+                                  if org_id in self.orgs else timedelta(0))
+
+    def load_dataset(self, data: OrgData, dataset: dict[str, list[dict]]) -> dict[str, list[str]]:
+        """Insert explicit records as the org's first user; :class:`FixtureError` names what failed."""
+        with self.lock:
+            admin = next(iter(data.org.users.values()), None)
+            if admin is None:
+                raise FixtureError("data: the org needs a user to own the data set")
+            try:
+                return seed(Records(data, self.ids, self.now(), admin.id), dataset)
+            except ValidationFailure as exc:
+                detail = exc.details[0]
+                raise FixtureError(f"data: cannot load the data set: {detail.error_code}: {detail.message}") \
+                    from None
+            except SalesforceError as exc:
+                raise FixtureError(f"data: cannot load the data set: {exc.error_code}: {exc.message}") from None
 
     # -- lookups -----------------------------------------------------------------
     def default_org(self) -> OrgData:

@@ -2,8 +2,8 @@
 
 ``before_request`` authenticates and counts the call (``g.sf``, an
 :class:`~.context.SfContext`) for every route with a ``<version>``;
-``after_request`` frees the call's concurrency slot and adds
-``Sforce-Limit-Info``. Composite subrequests are dispatched through the same
+``after_request`` frees the call's concurrency slot (the front dispatcher
+adds ``Sforce-Limit-Info`` to every answer, hot or not). Composite subrequests are dispatched through the same
 app while the outer request is open and share its ``g`` (same app context),
 so the outer ``g.sf`` is parked in the inner request's environ and put back
 when the inner request ends.
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from flask import Blueprint, g, request
 
-from .context import authorize_call, emulator, limit_header_for
+from .context import authorize_call, emulator
 
 _OUTER_SF = "crm_harness.outer_sf"
 # endpoints that enforce their own body-size limit (Bulk API 2.0 uploads take up to 150 MB base64)
@@ -44,7 +44,4 @@ def _finish(response):
     outer = request.environ.pop(_OUTER_SF, None)
     if outer is not None:
         g.sf = outer
-    header = limit_header_for(emulator(), request.environ)
-    if header is not None:
-        response.headers[header[0]] = header[1]
     return response

@@ -1,6 +1,6 @@
 """Per-call Salesforce context: version, session, org data and usage (SF-REST-1, SF-REST-11).
 
-Framework-free so the Flask routes and the lean hot-path routes share it.
+Shared by the Flask routes and the hot routes; only :func:`emulator` reads Flask's ``current_app``.
 """
 from __future__ import annotations
 
@@ -31,14 +31,14 @@ class SfContext:
     session: Session
     data: OrgData
     version: str
+    now: datetime  # the request's one clock reading, for every rule of the call and its subrequests
     open: bool = True
     undo: list | None = None  # shared undo log of a composite call (allOrNone spans its subrequests)
     count_subrequests: bool = False  # /composite/batch: each subrequest counts as an API call
-    now: datetime | None = None  # when the call was authorized; one instant for the whole call
+    environ: dict | None = None  # the outer request's environ, where the counted usage is recorded
 
     def records(self) -> Records:
-        now = self.now if self.now is not None else self.backend.now()
-        records = Records(self.data, self.backend.ids, now, self.session.user_id)
+        records = Records(self.data, self.backend.ids, self.now, self.session.user_id)
         if self.undo is not None:
             records.undo = self.undo
         return records
@@ -47,9 +47,11 @@ class SfContext:
         """The context of a subrequest: same session and org, no slot of its own, shared undo log."""
         if self.count_subrequests:
             with self.backend.lock:
-                if not self.data.api_usage.try_consume(self.backend.now(), self.data.org.config.daily_api_limit):
+                if not self.data.api_usage.try_consume(self.now, self.data.org.config.daily_api_limit):
                     raise SalesforceError(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
-        return SfContext(self.backend, self.session, self.data, version, open=False, undo=self.undo, now=self.now)
+                if self.environ is not None:
+                    self.environ[USAGE_ENVIRON_KEY] = self.data.api_usage.used
+        return SfContext(self.backend, self.session, self.data, version, self.now, open=False, undo=self.undo)
 
     def release(self) -> None:
         """Free the concurrency slot taken by :func:`authorize_call`."""
@@ -104,21 +106,22 @@ def authorize_call(emu, version: str, authorization: str | None, content_length:
             raise SalesforceError(403, "REQUEST_LIMIT_EXCEEDED", "ConcurrentPerOrgLongTxn Limit exceeded.")
         data.in_flight += 1
         environ[USAGE_ENVIRON_KEY] = data.api_usage.used
-    return SfContext(backend, session, data, version, now=now)
+    return SfContext(backend, session, data, version, now, environ=environ)
 
 
-def limit_header_for(emu, environ: dict, counted_usage: bool = False) -> tuple[str, str] | None:
+def limit_header_for(emu, environ: dict) -> tuple[str, str] | None:
     """The ``Sforce-Limit-Info`` header once the caller's org is known (errors included).
 
-    With ``counted_usage`` the usage recorded when the call was counted is
-    reported, when there is one (a single call: nothing counted since).
+    It reports the usage recorded when the call (and, for a composite batch,
+    its last counted subrequest) was counted, or the org's current usage when
+    the call was refused before being counted.
     """
     data: OrgData | None = environ.get(ORG_ENVIRON_KEY)
     if data is None:
         return None
-    used = environ.get(USAGE_ENVIRON_KEY) if counted_usage else None
+    used = environ.get(USAGE_ENVIRON_KEY)
     if used is None:
         backend = emu.salesforce
         with backend.lock:
-            used = data.api_usage.current(backend.now())
+            used = data.api_usage.current(environ.get(NOW_ENVIRON_KEY) or backend.now())
     return "Sforce-Limit-Info", f"api-usage={used}/{data.org.config.daily_api_limit}"

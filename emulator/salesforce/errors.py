@@ -2,8 +2,29 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from xml.sax.saxutils import escape
 
-from ..core.errors import ApiError
+from ..core.errors import ApiError, ErrorFamily, register_family
+
+# What Salesforce answers for a status no route chose (an unknown path, a method not allowed, a fault).
+REST_CODES = {
+    400: ("BAD_REQUEST", "The request could not be understood"),
+    401: ("INVALID_SESSION_ID", "Session expired or invalid"),
+    403: ("FORBIDDEN", "The request has been refused"),
+    404: ("NOT_FOUND", "The requested resource does not exist"),
+    408: ("REQUEST_TIMEOUT", "The request timed out"),
+    413: ("REQUEST_ENTITY_TOO_LARGE", "Request body exceeds the maximum size"),
+    429: ("REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded."),
+    500: ("UNKNOWN_EXCEPTION",
+          "An unexpected error occurred. Please include this ErrorId if you contact support: harness"),
+    502: ("SERVER_UNAVAILABLE", "Bad gateway"),
+    503: ("SERVER_UNAVAILABLE", "Server is unavailable"),
+    504: ("REQUEST_TIMEOUT", "Gateway timeout"),
+}
+SOAP_ENVELOPE_OPEN = ('<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope '
+                      'xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" {ns} '
+                      'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body>')
+SOAP_ENVELOPE_CLOSE = "</soapenv:Body></soapenv:Envelope>"
 
 
 @dataclass
@@ -60,6 +81,31 @@ class OAuthError(ApiError):
         return body
 
 
+class SoapFault(ApiError):
+    """A SOAP API fault envelope (SF-SOAP-1): ``sf:`` codes carry a typed detail, ``Client`` faults do not."""
+
+    content_type = "text/xml; charset=utf-8"
+
+    def __init__(self, code: str, message: str, fault_type: str = "LoginFault", status: int = 500) -> None:
+        super().__init__(status)
+        self.code = code
+        self.message = message
+        self.fault_type = fault_type
+
+    def body(self) -> str:
+        prefix = "sf" if self.code != "Client" else "soapenv"
+        detail = (f'<detail><sf:{self.fault_type} xsi:type="sf:{self.fault_type}"><sf:exceptionCode>{self.code}'
+                  f'</sf:exceptionCode><sf:exceptionMessage>{escape(self.message)}</sf:exceptionMessage>'
+                  f'</sf:{self.fault_type}></detail>' if prefix == "sf" else "")
+        text = f"{self.code}: {self.message}" if prefix == "sf" else self.message
+        return (SOAP_ENVELOPE_OPEN.format(ns='xmlns:sf="urn:fault.partner.soap.sforce.com"')
+                + f"<soapenv:Fault><faultcode>{prefix}:{self.code}</faultcode><faultstring>{escape(text)}"
+                + "</faultstring>" + detail + "</soapenv:Fault>" + SOAP_ENVELOPE_CLOSE)
+
+    def payload(self) -> bytes:
+        return self.body().encode("utf-8")
+
+
 def not_found() -> SalesforceError:
     return SalesforceError(404, "NOT_FOUND", "The requested resource does not exist")
 
@@ -81,3 +127,19 @@ class ValidationFailure(Exception):
     def as_rest_error(self, status: int = 400) -> SalesforceError:
         first = self.details[0]
         return SalesforceError(status, first.error_code, first.message, first.fields, details=self.details)
+
+
+# Errors no route raised, in each Salesforce API's own shape.
+register_family("/services", ErrorFamily(
+    "salesforce", lambda status, code, message: SalesforceError(status, code, message), REST_CODES,
+    allow_options=False))
+register_family("/id", ErrorFamily(
+    "salesforce", lambda status, code, message: SalesforceError(status, code, message), REST_CODES,
+    allow_options=False))
+register_family("/services/oauth2", ErrorFamily(
+    "salesforce-oauth", lambda status, code, message: OAuthError(code.lower(), message, status), REST_CODES,
+    allow_options=False))
+register_family("/services/Soap", ErrorFamily(
+    "salesforce-soap", lambda status, code, message: SoapFault(
+        "Client" if status < 500 else "UNKNOWN_EXCEPTION", message, "UnexpectedErrorFault", status), REST_CODES,
+    allow_options=False))

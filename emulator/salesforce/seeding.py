@@ -1,23 +1,19 @@
-"""Load generated or explicit data sets into an org through the record rules."""
+"""Explicit data sets (a fixture's ``data`` section) inserted into an org through the record rules."""
 from __future__ import annotations
 
-from .backend import SalesforceBackend
-from .sobjects.records import OrgData
+from .sobjects.records import Records
 
 LOAD_ORDER = ("Account", "Contact", "Lead")
 
 
-def load_dataset(backend: SalesforceBackend, data: OrgData, dataset: dict[str, list[dict]]) -> dict[str, list[str]]:
-    """Insert Accounts, Contacts and Leads; ``"@Account:<i>"`` references become real ids."""
+def seed(records: Records, dataset: dict[str, list[dict]]) -> dict[str, list[str]]:
+    """Insert Accounts, Contacts and Leads in that order; ``"@Account:<i>"`` references become real ids."""
     created: dict[str, list[str]] = {}
-    with backend.lock:
-        admin = next(iter(data.org.users.values()))
-        records = backend.records(data.org.id, admin.id)
-        for sobject in LOAD_ORDER:
-            ids = created.setdefault(sobject, [])
-            for row in dataset.get(sobject, []):
-                values = {k: _resolve(v, created) for k, v in row.items()}
-                ids.append(records.create(sobject, values)["Id"])
+    for sobject in LOAD_ORDER:
+        ids = created.setdefault(sobject, [])
+        for row in dataset.get(sobject, []):
+            values = {k: _resolve(v, created) for k, v in row.items()}
+            ids.append(records.create(sobject, values)["Id"])
     return created
 
 

@@ -51,7 +51,7 @@ def test_get_updated_splits_a_long_window_into_daily_calls_and_merges(salesforce
 
 
 def test_get_updated_halves_a_slice_that_hits_the_id_limit(salesforce, crm_emulator, clock, monkeypatch):
-    from emulator.salesforce.replication import routes as replication  # the server side's limit, lowered for the test
+    from emulator.salesforce.replication import window as replication  # the server side's limit, lowered for the test
     monkeypatch.setattr(replication, "MAX_IDS", 2)
     start = clock.now() - timedelta(minutes=1)
     ids = []

@@ -1,4 +1,4 @@
-"""Record-state expectations (`expect.records`), the README example, and SOQL checks once /query exists."""
+"""Record-state expectations (`expect.records`), the README example, and SOQL record checks."""
 from __future__ import annotations
 
 import re
@@ -57,8 +57,7 @@ steps:
 def test_soql_record_checks_against_the_query_endpoint():
     [scenario] = load_text(SOQL, "soql.yaml")
     result = run_scenario(scenario)
-    if result.steps[0].status != "passed":
-        pytest.skip("GET /query is not served yet (SF-REST-8 is being built)")
+    assert result.steps[0].status == "passed"  # GET /query answers
     assert result.status == "failed"  # the second check expects 3 Contacts, there are 2
     [failure] = result.failing_step.failures
     assert (failure.what, failure.expected, failure.actual) == ("records[1] count", 3, 2)

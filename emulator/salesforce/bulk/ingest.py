@@ -25,7 +25,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from ...core.ids import IdSource, normalize_id
-from .jobs import DELIMITERS, FAILED, JOB_COMPLETE, LINE_ENDINGS, Job
+from .job import DELIMITERS, FAILED, JOB_COMPLETE, LINE_ENDINGS, Job
 from ..errors import ErrorDetail, SalesforceError, ValidationFailure
 from ..sobjects.records import MultipleMatches, OrgData, Records
 from ..sobjects.schema import SObjectSchema

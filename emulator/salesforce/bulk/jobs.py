@@ -1,14 +1,16 @@
-"""Bulk API 2.0 jobs of one org (SPEC SF-REST-12): the job model and its state machine, no HTTP.
+"""Bulk API 2.0 jobs of one org (SPEC SF-REST-12): creation, transitions and progress on the clock; no HTTP.
 
-Jobs live in ``OrgData.bulk_jobs``, with the Bulk API 1.0 jobs of
-:mod:`.v1_jobs` (one job id space, ``kind`` tells them apart). State moves
-forward on the emulator clock in one place, :func:`tick`, for both APIs: a
-job closed with ``UploadComplete`` (an ingest job) or created (a query job)
-is ``InProgress`` until ``OrgConfig.bulk_processing_seconds`` have passed,
-then it is processed in one go, stamped with that due instant, and becomes
-``JobComplete`` (or ``Failed``); a Bulk API 1.0 batch likewise from when it
-was added. With the default of 0 seconds the next read finds it done. Row
-processing is in :mod:`.ingest` and :mod:`.query`, shared by both APIs.
+Jobs live in ``OrgData.bulk_jobs`` (the model is :mod:`.job`), with the Bulk
+API 1.0 jobs of :mod:`.v1_jobs` (one job id space; ``kind`` tells them
+apart). State moves forward on the emulator clock in :func:`advance_jobs`,
+for both APIs, which the backend's ``tick`` runs once per request before
+dispatch: a job closed with
+``UploadComplete`` (an ingest job) or created (a query job) is ``InProgress``
+until ``OrgConfig.bulk_processing_seconds`` have passed, then it is
+processed in one go, stamped with that due instant, and becomes
+``JobComplete`` (or ``Failed``). With the default of 0 seconds the next
+request finds it done; a Bulk API 1.0 batch likewise from when it was added.
+Row processing is in :mod:`.ingest` and :mod:`.query`, shared by both APIs.
 
 Request errors use the real codes and, where public sources show them, the
 real texts: ``INVALIDJOB`` "InvalidJob : Unable to find object: X",
@@ -19,130 +21,64 @@ second upload; unknown jobs are 404 ``NOT_FOUND``.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from ...core.ids import IdSource, normalize_id
-from ..errors import SalesforceError, not_found
+from ..errors import not_found
 from ..sobjects.records import OrgData
-from ..sobjects.render import sf_datetime
+from . import ingest, query as query_jobs
+from .job import (ABORTED, CLASSIC, DELIMITERS, FAILED, INGEST, INGEST_OPERATIONS, JOB_COMPLETE, JOB_PREFIX, LINE_ENDINGS,
+                  OPEN, PENDING, QUERY, QUERY_OPERATIONS, ROWS_PER_BATCH, UPLOAD_COMPLETE, IN_PROGRESS, DELETABLE,
+                  Job, bulk_error, invalid_value)
 
-JOB_PREFIX = "750"
-INGEST, QUERY = "ingest", "query"
-CLASSIC = "classic"  # a Bulk API 1.0 job (bulk.v1_jobs.V1Job), kept in the same table: one job id space
-INGEST_OPERATIONS = ("insert", "update", "upsert", "delete", "hardDelete")
-QUERY_OPERATIONS = ("query", "queryAll")
-DELIMITERS = {"BACKQUOTE": "`", "CARET": "^", "COMMA": ",", "PIPE": "|", "SEMICOLON": ";", "TAB": "\t"}
-LINE_ENDINGS = {"LF": "\n", "CRLF": "\r\n"}
-OPEN, UPLOAD_COMPLETE, IN_PROGRESS = "Open", "UploadComplete", "InProgress"
-JOB_COMPLETE, FAILED, ABORTED = "JobComplete", "Failed", "Aborted"
-PENDING = (UPLOAD_COMPLETE, IN_PROGRESS)
-DELETABLE = (UPLOAD_COMPLETE, JOB_COMPLETE, ABORTED, FAILED)  # "Delete a Job" in the Bulk API 2.0 guide
-ROWS_PER_BATCH = 10_000  # Bulk API 2.0 counts every 10 000 ingested records as one batch of the daily allocation
 LIST_PAGE = 1000  # Get All Jobs returns up to 1000 jobs per request
 
 
-def bulk_error(code: str, message: str, status: int = 400) -> SalesforceError:
-    return SalesforceError(status, code, message)
+def advance_jobs(data: OrgData, ids: IdSource, now: datetime) -> None:
+    """The time-driven transition of both Bulk APIs for one org, as of ``now`` (oldest work first).
 
-
-def invalid_value(prop: str, value: Any) -> SalesforceError:
-    shown = "" if value is None else value
-    return bulk_error("API_ERROR", f"Invalid value: '{shown}' supplied for property: '{prop}'")
-
-
-@dataclass
-class Job:
-    """One Bulk API 2.0 job; ``results`` holds what processing left (see bulk_ingest/bulk_query)."""
-
-    id: str
-    kind: str
-    operation: str
-    object: str
-    created_by: str
-    created_at: datetime
-    api_version: float
-    line_ending: str = "LF"
-    column_delimiter: str = "COMMA"
-    external_id_field: str | None = None
-    query: str | None = None
-    state: str = OPEN
-    modstamp: datetime | None = None
-    closed_at: datetime | None = None
-    upload: bytes | None = None
-    processed: int = 0
-    failed: int = 0
-    processing_ms: int = 0
-    error_message: str | None = None
-    results: Any = None
-
-    @property
-    def job_type(self) -> str:
-        return "V2Ingest" if self.kind == INGEST else "V2Query"
-
-    @property
-    def version(self) -> str:
-        return f"v{self.api_version:.1f}"
-
-    def start(self, closed_at: datetime) -> None:
-        """Shown as InProgress while its processing time has not come."""
-        if self.state == UPLOAD_COMPLETE:
-            self.state, self.modstamp = IN_PROGRESS, closed_at
-
-    def finish(self, data: OrgData, ids: IdSource, due: datetime, processing_ms: int) -> None:
-        """Process the job in one go, as of its due instant."""
-        self.processing_ms = processing_ms
-        self.modstamp = due
-        if self.kind == INGEST:
-            from .ingest import process
-            process(self, data, ids, due)
+    Work is due ``OrgConfig.bulk_processing_seconds`` after it was queued: a
+    Bulk API 2.0 job once closed (``UploadComplete``) or created (query), a
+    Bulk API 1.0 batch once added (:mod:`.v1_jobs`). Due work is processed in
+    one go, stamped with its due instant; work not yet due shows
+    ``InProgress``. Only jobs waiting in ``data.bulk_pending`` are looked at,
+    so a tick with no pending job costs one emptiness check.
+    """
+    if not data.bulk_pending:
+        return
+    now = now.replace(microsecond=0)
+    delay = timedelta(seconds=data.org.config.bulk_processing_seconds)
+    processing_ms = int(delay.total_seconds() * 1000)
+    waiting: list[tuple[datetime, str, Any]] = []
+    for job_id in list(data.bulk_pending):
+        job = data.bulk_jobs.get(job_id)
+        batches = job.pending() if job is not None and job.kind == CLASSIC else None
+        if batches:
+            waiting.extend((batch.created_at, batch.id, batch) for batch in batches)
+        elif batches is None and job is not None and job.state in PENDING:
+            waiting.append((job.closed_at, job.id, job))
         else:
-            from .query import process as run_query
-            run_query(self, data, due)
-
-    def _head(self) -> dict:
-        body = {"id": self.id, "operation": self.operation, "object": self.object, "createdById": self.created_by,
-                "createdDate": sf_datetime(self.created_at), "systemModstamp": sf_datetime(self.modstamp),
-                "state": self.state}
-        if self.external_id_field:
-            body["externalIdFieldName"] = self.external_id_field
-        body.update(concurrencyMode="Parallel", contentType="CSV", apiVersion=self.api_version)
-        return body
-
-    def created_info(self) -> dict:
-        """The answer to the create call."""
-        body = self._head()
-        if self.kind == INGEST:
-            body["contentUrl"] = f"services/data/{self.version}/jobs/ingest/{self.id}/batches"
-        body.update(lineEnding=self.line_ending, columnDelimiter=self.column_delimiter)
-        return body
-
-    def changed_info(self) -> dict:
-        """The answer to a state change (PATCH): the head fields only, as the real API sends."""
-        return self._head()
-
-    def summary(self) -> dict:
-        """One entry of Get All Jobs."""
-        body = self._head()
-        body["jobType"] = self.job_type
-        if self.kind == INGEST and self.state == OPEN:
-            body["contentUrl"] = f"services/data/{self.version}/jobs/ingest/{self.id}/batches"
-        body.update(lineEnding=self.line_ending, columnDelimiter=self.column_delimiter)
-        return body
-
-    def info(self) -> dict:
-        """Get Job Info: the summary plus the processing figures."""
-        body = self.summary()
-        body["numberRecordsProcessed"] = self.processed
-        if self.kind == INGEST:
-            body["numberRecordsFailed"] = self.failed
-        body.update(retries=0, totalProcessingTime=self.processing_ms)
-        if self.kind == INGEST:
-            body.update(apiActiveProcessingTime=self.processing_ms, apexProcessingTime=0)
-        if self.error_message:
-            body["errorMessage"] = self.error_message
-        return body
+            data.bulk_pending.discard(job_id)
+    waiting.sort(key=lambda item: (item[0], item[1]))
+    for queued_at, _, work in waiting:
+        due = queued_at + delay
+        if now < due:
+            work.start(queued_at)
+            continue
+        if not isinstance(work, Job):
+            work.finish(data, ids, due, processing_ms)  # a Bulk API 1.0 batch
+            continue
+        data.bulk_pending.discard(work.id)
+        work.processing_ms = processing_ms
+        work.modstamp = due
+        if work.kind == INGEST:
+            ingest.process(work, data, ids, due)
+            rows = work.results.rows if work.results is not None else 0
+            data.bulk_usage.current(now)
+            data.bulk_usage.used += max(1, math.ceil(rows / ROWS_PER_BATCH))
+        else:
+            query_jobs.process(work, data, due)
 
 
 class BulkJobs:
@@ -154,12 +90,6 @@ class BulkJobs:
         self.now = now.replace(microsecond=0)
         self.user_id = user_id
         self.version = version
-        self.advance()
-
-    # -- lazy progress ---------------------------------------------------------------
-    def advance(self) -> None:
-        """Move every job and batch whose processing time has come to its outcome (see :func:`tick`)."""
-        tick(self.data, self.ids, self.now)
 
     # -- lookups -----------------------------------------------------------------------
     def get(self, kind: str, job_id: str) -> Job:
@@ -214,7 +144,6 @@ class BulkJobs:
         return self._new(INGEST, operation, schema.name, body, external_id_field=external)
 
     def create_query(self, body: Any) -> Job:
-        from .query import check_query
         body = _object_body(body)
         operation = body.get("operation")
         if operation not in QUERY_OPERATIONS:
@@ -222,9 +151,10 @@ class BulkJobs:
         soql = body.get("query")
         if not isinstance(soql, str) or not soql.strip():
             raise invalid_value("query", soql if isinstance(soql, str) else None)
-        sobject = check_query(soql, self.data, self.version, self.now)
+        sobject = query_jobs.check_query(soql, self.data, self.version, self.now)
         job = self._new(QUERY, operation, sobject, body, query=soql)
         job.state, job.closed_at = UPLOAD_COMPLETE, self.now
+        self.data.bulk_pending.add(job.id)
         return job
 
     # -- transitions ------------------------------------------------------------------------
@@ -252,6 +182,9 @@ class BulkJobs:
         job.state, job.modstamp = target, self.now
         if target == UPLOAD_COMPLETE:
             job.closed_at = self.now
+            self.data.bulk_pending.add(job.id)
+        else:
+            self.data.bulk_pending.discard(job.id)
         return job
 
     def delete(self, kind: str, job_id: str) -> None:
@@ -260,34 +193,7 @@ class BulkJobs:
             raise bulk_error("INVALIDJOBSTATE", f"Unable to delete job {job.id} in state {job.state}: a job can be "
                              f"deleted once it is {', '.join(DELETABLE)}")
         del self.data.bulk_jobs[job.id]
-
-
-def tick(data: OrgData, ids: IdSource, now: datetime) -> None:
-    """The time-driven transition of both Bulk APIs for one org, as of ``now``.
-
-    Work is due ``OrgConfig.bulk_processing_seconds`` after it was queued: a
-    Bulk API 2.0 job once closed (``UploadComplete``) or created (query), a
-    Bulk API 1.0 batch once added. Due work is processed oldest first, each
-    stamped with its due instant; work not yet due is shown ``InProgress``.
-    """
-    now = now.replace(microsecond=0)  # jobs and batches are stamped in whole seconds
-    delay = timedelta(seconds=data.org.config.bulk_processing_seconds)
-    waiting: list[tuple[datetime, str, Any]] = [(j.closed_at, j.id, j) for j in data.bulk_jobs.values()
-                                                 if j.state in PENDING]
-    for job in data.bulk_jobs.values():
-        if job.kind == CLASSIC:
-            waiting.extend((b.created_at, b.id, b) for b in job.pending())
-    waiting.sort(key=lambda item: (item[0], item[1]))
-    for queued_at, _, work in waiting:
-        due = queued_at + delay
-        if now < due:
-            work.start(queued_at)
-            continue
-        work.finish(data, ids, due, int(delay.total_seconds() * 1000))
-        if isinstance(work, Job) and work.kind == INGEST:
-            rows = work.results.rows if work.results is not None else 0
-            data.bulk_usage.current(now)
-            data.bulk_usage.used += max(1, math.ceil(rows / ROWS_PER_BATCH))
+        self.data.bulk_pending.discard(job.id)
 
 
 def _choice(body: dict, prop: str, options: dict, default: str) -> str:

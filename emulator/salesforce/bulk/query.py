@@ -17,10 +17,10 @@ import io
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from .jobs import DELIMITERS, FAILED, JOB_COMPLETE, LINE_ENDINGS, Job, bulk_error, invalid_value
+from .job import DELIMITERS, FAILED, JOB_COMPLETE, LINE_ENDINGS, Job, bulk_error, invalid_value
 from ..errors import SalesforceError
 from ..sobjects.records import OrgData
-from ..soql.routes import OrgQueryContext
+from ..soql.cursors import OrgQueryContext
 from ..soql import execute, prepare
 from ..soql.binder import BoundQuery
 from ..soql.result import QueryResult

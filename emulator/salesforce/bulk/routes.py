@@ -17,7 +17,8 @@ from flask import Response, g, request
 from ...core.http import empty_response, json_response, media_type
 from ..blueprint import OWN_BODY_LIMIT, sf_blueprint
 from .ingest import FAILED_RESULTS, SUCCESSFUL, UNPROCESSED_RECORDS, result_file
-from .jobs import ABORTED, FAILED, INGEST, JOB_COMPLETE, QUERY, BulkJobs, bulk_error
+from .job import ABORTED, FAILED, INGEST, JOB_COMPLETE, QUERY, bulk_error
+from .jobs import BulkJobs
 from .query import page
 from ..errors import SalesforceError, not_found
 from ..sobjects.requests_json import read_json
@@ -35,7 +36,7 @@ def _jobs(version: str, kind: str) -> BulkJobs:
     if int(version[1:].split(".")[0]) < MIN_VERSION[kind]:
         raise not_found()
     ctx = g.sf
-    return BulkJobs(ctx.data, ctx.backend.ids, ctx.backend.now(), ctx.session.user_id, version)
+    return BulkJobs(ctx.data, ctx.backend.ids, ctx.now, ctx.session.user_id, version)
 
 
 def _csv(text: str, headers: dict[str, str] | None = None) -> Response:

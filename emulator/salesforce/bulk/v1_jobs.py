@@ -3,7 +3,8 @@
 A job (``750…``) is created Open with an operation, an object and a
 content type (JSON, CSV or XML); batches (``751…``) are added while it is
 Open, each Queued and processed on the emulator clock by the same
-time-driven transition as Bulk API 2.0 jobs (:func:`.jobs.tick`): InProgress
+time-driven transition as Bulk API 2.0 jobs (:func:`.jobs.advance_jobs`, run
+by the backend's tick before each request): InProgress
 while its time has not come, then Completed (or Failed with a
 ``stateMessage``). Ingest batches run through the Bulk API 2.0 ingest engine
 (:func:`.ingest.apply_rows`), query batches through its query engine
@@ -18,12 +19,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ...core.errors import ApiError
+from ...core.errors import ApiError, ErrorFamily, register_family
 from ...core.ids import IdSource, normalize_id
 from ..sobjects.records import OrgData
 from . import v1_format as fmt
 from .ingest import IngestResults, JobFailure, apply_rows
-from .jobs import CLASSIC, INGEST_OPERATIONS, JOB_PREFIX, QUERY_OPERATIONS
+from .job import CLASSIC, INGEST_OPERATIONS, JOB_PREFIX, QUERY_OPERATIONS
 from .query import QueryFailure, csv_results, run
 
 BATCH_PREFIX, RESULT_PREFIX = "751", "752"
@@ -36,19 +37,32 @@ MAX_RECORDS = 10_000  # records per batch
 
 
 class BulkV1Error(ApiError):
-    """A Bulk API 1.0 error: ``exceptionCode``/``exceptionMessage``, JSON or XML as the call talks."""
+    """A Bulk API 1.0 error: ``exceptionCode``/``exceptionMessage``, JSON or XML as the call talks.
 
-    def __init__(self, code: str, message: str, status: int = 400) -> None:
+    XML unless ``as_json`` is set (the routes set it for JSON jobs and JSON requests).
+    """
+
+    def __init__(self, code: str, message: str, status: int = 400, as_json: bool = False) -> None:
         super().__init__(status)
         self.code, self.message = code, message
-        self.as_json = False
+        self.as_json = as_json
+
+    @property
+    def content_type(self) -> str:  # type: ignore[override]
+        return fmt.MEDIA[fmt.JSON_TYPE if self.as_json else fmt.XML_TYPE]
 
     def body(self) -> dict:
         return {"exceptionCode": self.code, "exceptionMessage": self.message}
 
-    def document(self) -> tuple[bytes, str]:
-        """(bytes, media type) of the error as the call's format has it."""
-        return fmt.error_document(self.code, self.message, self.as_json)
+    def payload(self) -> bytes:
+        return fmt.error_document(self.code, self.message, self.as_json)[0]
+
+
+# Errors no route raised under /services/async (an unknown resource, a fault) in Bulk API 1.0's XML shape.
+register_family("/services/async", ErrorFamily("salesforce-bulk-v1", lambda status, code, message: BulkV1Error(
+    code, message, status), {404: ("InvalidUrl", "The requested resource does not exist"),
+                             405: ("InvalidUrl", "HTTP Method '{method}' not allowed. Allowed are {allowed}")},
+    allow_options=False))
 
 
 @dataclass
@@ -286,6 +300,7 @@ class BulkV1Jobs:
         usage.used += 1
         batch = V1Batch(self.ids.new_id(BATCH_PREFIX), job.id, self.now, raw, modstamp=self.now, job=job)
         job.batches[batch.id] = batch
+        self.data.bulk_pending.add(job.id)  # the backend's tick processes it when due
         return batch
 
     def result(self, job_id: str, batch_id: str) -> V1Batch:

@@ -18,10 +18,9 @@ from typing import Any
 from flask import Blueprint, Response, g, request
 
 from ...core.http import json_bytes, media_type
-from ..context import SfContext, authorize_call, emulator, limit_header_for
+from ..context import SfContext, authorize_call, emulator
 from ..errors import SalesforceError
 from . import v1_format as fmt
-from .jobs import tick
 from .v1_jobs import BulkV1Error, BulkV1Jobs, V1Batch, V1Job
 
 bp = Blueprint("salesforce_bulk_v1", __name__, url_prefix="/services/async")
@@ -57,26 +56,21 @@ def _finish(response: Response) -> Response:
     ctx = g.pop("sf", None)
     if ctx is not None:
         ctx.release()
-    header = limit_header_for(emulator(), request.environ)
-    if header is not None:
-        response.headers[header[0]] = header[1]
     return response
 
 
 @bp.errorhandler(BulkV1Error)
 def _error(error: BulkV1Error) -> Response:
+    """The one renderer of this API's errors: JSON for JSON jobs and requests, XML otherwise."""
     error.as_json = bool(g.get("bulk_v1_json"))
-    body, kind = error.document()
-    return Response(body, status=error.status, mimetype=kind)
+    return Response(error.payload(), status=error.status, headers=error.headers, content_type=error.content_type)
 
 
 # -- helpers ------------------------------------------------------------------------------------------
 def _jobs(version: str) -> BulkV1Jobs:
-    """The org's Bulk API 1.0 jobs, with every due batch or job of the org processed first."""
+    """The org's Bulk API 1.0 jobs as this call sees them (the backend's tick already moved due batches)."""
     ctx: SfContext = g.sf
-    now = ctx.now if ctx.now is not None else ctx.backend.now()
-    tick(ctx.data, ctx.backend.ids, now)
-    return BulkV1Jobs(ctx.data, ctx.backend.ids, now, ctx.session.user_id, version)
+    return BulkV1Jobs(ctx.data, ctx.backend.ids, ctx.now, ctx.session.user_id, version)
 
 
 def _speak(job: V1Job) -> V1Job:
@@ -188,7 +182,3 @@ def query_result(version: str, job_id: str, batch_id: str, result_id: str):
         done = bulk.query_result(job_id, batch_id, result_id)
         return _answer(*fmt.query_results(job.content_type, done.results))
 
-
-@bp.route("/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
-def unknown(rest: str):
-    raise BulkV1Error("InvalidUrl", f"Unknown Bulk API resource: /services/async/{rest}")

@@ -77,8 +77,8 @@ def too_many_records() -> SalesforceError:
 def record_errors(problem: Exception) -> list[dict]:
     """The per-record error list of a record-level failure."""
     if isinstance(problem, MultipleMatches):
-        return [{"statusCode": "DUPLICATE_EXTERNAL_ID", "message": f"more than one record found for external id "
-                 f"field: {problem.ids}", "fields": []}]
+        return [ErrorDetail("DUPLICATE_EXTERNAL_ID",
+                            f"more than one record found for external id field: {problem.ids}").record_result()]
     details = problem.details
     if isinstance(problem, SalesforceError) and problem.error_code == "NOT_FOUND":
         # a well-formed id of no live record: the real per-record answer for a purged or unknown row

@@ -21,6 +21,7 @@ from flask import g
 
 from ...core.http import json_response
 from ..blueprint import sf_blueprint
+from ..errors import SalesforceError
 from .collections import bad_request, parse_all_or_none
 from ..sobjects.requests_json import read_json
 from .subrequests import (NO_BODY, Reply, UnresolvedReference, dispatch, nesting_depth, substitute_body,
@@ -108,7 +109,7 @@ def _composite_subrequests(items: list[dict]) -> list[Subrequest]:
 
 
 def _halted(message: str) -> Reply:
-    return Reply(400, {}, [{"errorCode": "PROCESSING_HALTED", "message": message}])
+    return Reply(400, {}, SalesforceError(400, "PROCESSING_HALTED", message).body())
 
 
 @bp.get("/<version>/composite")
@@ -175,9 +176,9 @@ def batch(version: str):
         halted = False
         for method, url, rich_input in calls:
             if halted:
-                results.append({"statusCode": 412, "result": [{
-                    "errorCode": "BATCH_PROCESSING_HALTED",
-                    "message": "Batch processing halted because a previous subrequest failed"}]})
+                results.append({"statusCode": 412, "result": SalesforceError(
+                    412, "BATCH_PROCESSING_HALTED", "Batch processing halted because a previous subrequest failed"
+                ).body()})
                 continue
             reply = dispatch(ctx, method, url, rich_input)
             results.append({"statusCode": reply.status, "result": reply.body})

@@ -1,7 +1,7 @@
 """Composite subrequests (SPEC SF-REST-7): served by the app's own routes, in the caller's call context.
 
-A subrequest is turned into a WSGI environ and handed to the same lean
-routes and Flask routes a real request reaches, so every operation has one
+A subrequest is turned into a WSGI environ and served by the app's route
+registry — the same hot routes and Flask routes a real request reaches, so every operation has one
 implementation. The environ carries the parent :class:`~.context.SfContext`
 (under :data:`~.context.PARENT_ENVIRON_KEY`, which no HTTP header can set):
 the subrequest is not authenticated or counted again, takes no concurrency
@@ -24,6 +24,7 @@ from urllib.parse import quote, unquote_to_bytes, urlsplit
 from flask import current_app, request
 
 from ...core.http import dumps_json, json_bytes
+from ...core.routes import RouteRegistry
 from ..context import PARENT_ENVIRON_KEY, SfContext
 
 NO_BODY = object()
@@ -55,8 +56,6 @@ def dispatch(parent: SfContext, method: str, url: str, body: Any = NO_BODY,
     """Serve one subrequest through the app's routes in ``parent``'s context."""
     parts = urlsplit(url)
     path = unquote_to_bytes(parts.path or "/").decode("latin-1")
-    if len(path) > 1 and path.endswith("/"):
-        path = path.rstrip("/") or "/"
     raw = b"" if body is NO_BODY else json_bytes(body)
     outer = request.environ
     environ = {
@@ -73,29 +72,8 @@ def dispatch(parent: SfContext, method: str, url: str, body: Any = NO_BODY,
         environ["HTTP_AUTHORIZATION"] = outer["HTTP_AUTHORIZATION"]
     for name, value in (headers or {}).items():
         environ["HTTP_" + name.upper().replace("-", "_")] = value
-    status, response_headers, data = _serve(environ, method, path)
-    return Reply(status, _reported_headers(response_headers), _parse(data))
-
-
-def _serve(environ: dict, method: str, path: str) -> tuple[int, list[tuple[str, str]], bytes]:
-    """The hot-path routes of the front dispatcher first, then the Flask app (no faults, no journal)."""
-    front = current_app.wsgi_app
-    lean = getattr(front, "dispatch_lean", None)
-    answer = lean(environ, method, path) if lean is not None else None
-    if answer is not None:
-        return answer
-    captured: list = []
-
-    def start_response(status: str, headers: list, exc_info: Any = None) -> None:
-        captured[:] = [int(status[:3]), headers]
-
-    result = getattr(front, "fallback", front)(environ, start_response)
-    try:
-        data = b"".join(result)
-    finally:
-        if hasattr(result, "close"):
-            result.close()
-    return captured[0], captured[1], data
+    status, response_headers, data = RouteRegistry.of(current_app).serve(environ)
+    return Reply(status, _reported_headers(response_headers), _parse(b"".join(data)))
 
 
 def _reported_headers(headers: list[tuple[str, str]]) -> dict[str, str]:

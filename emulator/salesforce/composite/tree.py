@@ -18,7 +18,7 @@ from flask import g
 from ...core.http import json_response
 from ..blueprint import sf_blueprint
 from .collections import bad_request, record_errors
-from ..errors import SalesforceError, ValidationFailure
+from ..errors import ErrorDetail, SalesforceError, ValidationFailure
 from ..sobjects.fields import FieldDef
 from ..sobjects.records import Records
 from ..sobjects.requests_json import read_json
@@ -49,7 +49,7 @@ class TreeProblem(Exception):
     def __init__(self, reference_id: Any, code: str, message: str) -> None:
         super().__init__(message)
         self.reference_id = reference_id
-        self.errors = [{"statusCode": code, "message": message, "fields": []}]
+        self.errors = [ErrorDetail(code, message).record_result()]
 
 
 def child_relationship_name(child: SObjectSchema, field_def: FieldDef) -> str:
@@ -151,9 +151,9 @@ def tree(version: str, sobject: str):
         except TreeProblem as problem:
             return _failure([{"referenceId": problem.reference_id, "errors": problem.errors}])
         except DuplicateReferences as duplicates:
-            return _failure([{"referenceId": ref, "errors": [{
-                "statusCode": "INVALID_INPUT", "message": f"Duplicate ReferenceId provided in the request: {ref}",
-                "fields": []}]} for ref in duplicates.reference_ids])
+            return _failure([{"referenceId": ref, "errors": [ErrorDetail(
+                "INVALID_INPUT", f"Duplicate ReferenceId provided in the request: {ref}").record_result()]}
+                for ref in duplicates.reference_ids])
         mark = records.savepoint()
         created: list[Node] = []
         for node in sorted(nodes, key=lambda n: n.level):

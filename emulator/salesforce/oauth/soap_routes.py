@@ -7,32 +7,18 @@ from xml.sax.saxutils import escape
 from flask import Blueprint, Response, request
 
 from ..context import check_version, emulator
-from ..errors import OAuthError, SalesforceError
+from ..errors import SOAP_ENVELOPE_CLOSE, SOAP_ENVELOPE_OPEN, OAuthError, SalesforceError, SoapFault
 from .routes import instance_url
 
 bp = Blueprint("salesforce_soap", __name__)
 
 PARTNER_NS = "urn:partner.soap.sforce.com"
-ENVELOPE_OPEN = ('<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope '
-                 'xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" {ns} '
-                 'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body>')
-ENVELOPE_CLOSE = "</soapenv:Body></soapenv:Envelope>"
+ENVELOPE_OPEN, ENVELOPE_CLOSE = SOAP_ENVELOPE_OPEN, SOAP_ENVELOPE_CLOSE
 INVALID_LOGIN = "Invalid username, password, security token; or user locked out."
 
 
 def _xml(body: str, status: int = 200) -> Response:
     return Response(body, status=status, content_type="text/xml; charset=utf-8")
-
-
-def _fault(code: str, message: str, fault_type: str = "LoginFault") -> Response:
-    prefix = "sf" if code != "Client" else "soapenv"
-    detail = (f'<detail><sf:{fault_type} xsi:type="sf:{fault_type}"><sf:exceptionCode>{code}</sf:exceptionCode>'
-              f'<sf:exceptionMessage>{escape(message)}</sf:exceptionMessage></sf:{fault_type}></detail>'
-              if prefix == "sf" else "")
-    text = f"{code}: {message}" if prefix == "sf" else message
-    return _xml(ENVELOPE_OPEN.format(ns='xmlns:sf="urn:fault.partner.soap.sforce.com"')
-                + f"<soapenv:Fault><faultcode>{prefix}:{code}</faultcode><faultstring>{escape(text)}</faultstring>"
-                + detail + "</soapenv:Fault>" + ENVELOPE_CLOSE, 500)
 
 
 def _credentials(raw: bytes) -> tuple[str | None, str | None]:
@@ -50,15 +36,15 @@ def soap_login(version: str):
     try:
         check_version(emulator().config, "v" + version)
     except SalesforceError:
-        return _fault("UNSUPPORTED_API_VERSION", "Invalid Api version specified on URL", "UnexpectedErrorFault")
+        raise SoapFault("UNSUPPORTED_API_VERSION", "Invalid Api version specified on URL", "UnexpectedErrorFault") from None
     try:
         username, password = _credentials(request.get_data())
     except (ElementTree.ParseError, ValueError):
-        return _fault("Client", "Unable to find a deserializer for the type; the request is not a login call")
+        raise SoapFault("Client", "Unable to find a deserializer for the type; the request is not a login call") from None
     try:
         grant = emulator().salesforce.soap_login(username, password)
     except OAuthError:
-        return _fault("INVALID_LOGIN", INVALID_LOGIN)
+        raise SoapFault("INVALID_LOGIN", INVALID_LOGIN) from None
     base = instance_url()
     org, user = grant.org, grant.user
     fields = {

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Callable
 
 from ...core.ids import IdSource
 
 TOKEN_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz._"
 CODE_LIFETIME = timedelta(minutes=15)
+FORGET_AFTER = timedelta(days=1)  # a dead session or code is kept this long, then swept by the tick
 
 
 @dataclass
@@ -81,6 +83,20 @@ class TokenStore:
                                  now + CODE_LIFETIME)
         self.codes[code.code] = code
         return code
+
+    def sweep(self, now: datetime, timeout_of: Callable[[str], timedelta]) -> None:
+        """Forget sessions dead for over :data:`FORGET_AFTER` and codes past their expiry (memory housekeeping).
+
+        A dead session is refused the same way whether it is still stored or
+        not; the grace period keeps ``/revoke`` answering 200 for a token that
+        just expired, as it did before the sweep.
+        """
+        dead = [t for t, s in self.sessions.items()
+                if now >= s.last_active + timeout_of(s.org_id) + FORGET_AFTER]
+        for token in dead:
+            del self.sessions[token]
+        for code in [c for c, grant in self.codes.items() if now >= grant.expires_at + FORGET_AFTER]:
+            del self.codes[code]
 
     def revoke(self, token: str) -> bool:
         """Revoke an access or refresh token; revoking a refresh token ends its sessions."""

@@ -6,23 +6,14 @@ they use the same context, records and renderers as every other route.
 """
 from __future__ import annotations
 
-import re
-
-from ...core.front import Answer, LeanRequest, LeanRoute, json_answer
+from ...core.routes import Answer, LeanRequest, RouteRegistry, json_answer
 from ..context import SfContext, authorize_call
 from ..errors import SalesforceError, ValidationFailure
 from .render import render_record
 from .requests_json import parse_json
 from .schema import SObjectSchema
 
-PREFIX = r"^/services/data/(?P<version>v[^/]+)/sobjects/(?P<sobject>[^/]+)"
-
-
-def method_not_allowed(method: str, allowed: list[str], path: str) -> Answer:
-    allowed_text = ",".join(sorted({*allowed, "HEAD"}))
-    return json_answer([{"errorCode": "METHOD_NOT_ALLOWED",
-                         "message": f"HTTP Method '{method}' not allowed. Allowed are {allowed_text}"}],
-                       405, [("Allow", allowed_text)])
+PREFIX = "/services/data/<version>/sobjects/<sobject>"
 
 
 def _context(emulator, request: LeanRequest, version: str) -> SfContext:
@@ -46,7 +37,8 @@ def field_list(schema: SObjectSchema, raw: str | None) -> list[str] | None:
     return names
 
 
-def routes(emulator) -> list[LeanRoute]:
+def register(routes: RouteRegistry, emulator) -> None:
+    """Add the hot sObject routes to the app's route registry."""
     def create(request: LeanRequest, version: str, sobject: str) -> Answer:
         ctx = _context(emulator, request, version)
         try:
@@ -85,8 +77,5 @@ def routes(emulator) -> list[LeanRoute]:
         finally:
             ctx.release()
 
-    return [
-        LeanRoute(re.compile(PREFIX + "$"), {"POST": create}, fallthrough=True),
-        LeanRoute(re.compile(PREFIX + r"/(?P<record_id>(?!describe$|updated$|deleted$)[^/]+)$"),
-                  {"GET": row, "PATCH": row, "DELETE": row}, method_not_allowed),
-    ]
+    routes.add_hot(PREFIX, {"POST": create}, "salesforce_hot.create")
+    routes.add_hot(PREFIX + "/<record_id>", {"GET": row, "PATCH": row, "DELETE": row}, "salesforce_hot.row")

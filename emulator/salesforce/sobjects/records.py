@@ -37,7 +37,8 @@ class OrgData:
     api_usage: UsageCounter = field(default_factory=UsageCounter)
     bulk_usage: UsageCounter = field(default_factory=UsageCounter)
     cursors: dict = field(default_factory=dict)  # query locator id -> query.Cursor (SF-REST-8)
-    bulk_jobs: dict = field(default_factory=dict)  # Bulk API 2.0 job id -> bulk_jobs.Job (SF-REST-12)
+    bulk_jobs: dict = field(default_factory=dict)  # Bulk API 2.0 job id -> bulk.job.Job (SF-REST-12)
+    bulk_pending: set = field(default_factory=set)  # ids of closed jobs waiting for their processing time
     in_flight: int = 0
 
     def store(self, sobject: str) -> ObjectStore:
@@ -64,8 +65,6 @@ class Records:
         self.now = second(now)
         self.user_id = user_id
         self.undo: list[Callable[[], None]] = []
-        if data.recycle_bin or any(data.deletions.values()):
-            self.purge_recycle_bin()
 
     # -- savepoints (allOrNone) ------------------------------------------------------
     def savepoint(self) -> int:
@@ -307,21 +306,6 @@ class Records:
         return key_field
 
     # -- maintenance -------------------------------------------------------------
-    def purge_recycle_bin(self) -> None:
-        """Hard-delete records older than the recycle-bin period; prune the deletion log."""
-        config = self.data.org.config
-        bin_cutoff = self.now - timedelta(days=config.recycle_bin_days)
-        bin_queue = self.data.recycle_bin
-        while bin_queue and bin_queue[0][0] < bin_cutoff:
-            _, sobject, record_id = bin_queue.popleft()
-            record = self.data.store(sobject).get(record_id)
-            if record is not None and record["IsDeleted"] and record["SystemModstamp"] < bin_cutoff:
-                self.data.store(sobject).purge(record_id)
-        log_cutoff = self.now - timedelta(days=config.deletion_window_days)
-        for log in self.data.deletions.values():
-            while log and log[0][0] < log_cutoff:
-                log.popleft()
-
     # -- rules -------------------------------------------------------------------
     @staticmethod
     def _require_writable(schema: SObjectSchema) -> None:
@@ -388,3 +372,25 @@ class MultipleMatches(SalesforceError):
     def __init__(self, ids: list[str]) -> None:
         super().__init__(300, "MULTIPLE_CHOICES", "More than one record found for external id field")
         self.ids = ids
+
+
+def purge_recycle_bin(data: OrgData, now: datetime) -> None:
+    """Hard-delete records older than the recycle-bin period; prune the deletion log (SF-REST-9).
+
+    A time-driven transition: the backend's ``tick`` runs it before dispatch.
+    """
+    if not data.recycle_bin and not any(data.deletions.values()):
+        return
+    now = second(now)
+    config = data.org.config
+    bin_cutoff = now - timedelta(days=config.recycle_bin_days)
+    bin_queue = data.recycle_bin
+    while bin_queue and bin_queue[0][0] < bin_cutoff:
+        _, sobject, record_id = bin_queue.popleft()
+        record = data.store(sobject).get(record_id)
+        if record is not None and record["IsDeleted"] and record["SystemModstamp"] < bin_cutoff:
+            data.store(sobject).purge(record_id)
+    log_cutoff = now - timedelta(days=config.deletion_window_days)
+    for log in data.deletions.values():
+        while log and log[0][0] < log_cutoff:
+            log.popleft()

@@ -108,7 +108,7 @@ def _multiple(version: str, sobject: str, ids: list[str]):
 def limits(version: str):
     ctx = g.sf
     with ctx.backend.lock:
-        data, now = ctx.data, ctx.backend.now()
+        data, now = ctx.data, ctx.now
         config = data.org.config
         rows = sum(len(s) for s in data.stores.values())
         storage_max = 5

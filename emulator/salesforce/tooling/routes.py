@@ -62,7 +62,7 @@ def create(version: str, tooling_type: str):
     ctx = g.sf
     with ctx.backend.lock:
         payload = read_json()
-        field_def = create_custom_field(ctx.data, ctx.backend.ids, ctx.backend.now(), ctx.session.user_id, payload)
+        field_def = create_custom_field(ctx.data, ctx.backend.ids, ctx.now, ctx.session.user_id, payload)
         field_id = field_def.extra["tooling"]["Id"]
         return json_response({"id": field_id, "success": True, "errors": [], "warnings": [], "infos": []}, 201,
                              {"Location": _url(version, field_id)})
@@ -133,7 +133,7 @@ def query(version: str):
         raise SalesforceError(400, "MALFORMED_QUERY", "A query string must be provided.")
     ctx = g.sf
     with ctx.backend.lock:
-        qctx = _ToolingQueryContext(ctx.data, version, ctx.backend.now())
+        qctx = _ToolingQueryContext(ctx.data, version, ctx.now)
         result = execute(soql, qctx)
         if result.is_count:
             return json_response({"size": result.total_size, "totalSize": result.total_size, "done": True,

@@ -332,7 +332,7 @@ def test_unknown_jobs_and_batches(bulk):
     job = bulk.json_job(operation="insert", object="Contact")
     json_error(bulk.call("GET", f"job/{job['id']}/batch/751000000000000AAA"), 400, "InvalidBatch")
     json_error(bulk.call("GET", f"job/{job['id']}/batch/x/result"), 400, "InvalidBatch")
-    xml_error(bulk.call("GET", "jobs/nothing"), 400, "InvalidUrl")
+    xml_error(bulk.call("GET", "jobs/nothing"), 404, "InvalidUrl")
 
 
 @pytest.mark.parametrize("body,code", [

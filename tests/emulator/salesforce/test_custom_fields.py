@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from emulator.salesforce.soql.routes import OrgQueryContext
+from emulator.salesforce.soql.cursors import OrgQueryContext
 from emulator.salesforce.soql import execute
 
 ADMIN = "https://harness.my.salesforce.com/__emulator"

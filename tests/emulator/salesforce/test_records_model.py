@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from emulator.app import create_app
 from emulator.core.transport import session_for
 from emulator.pytest_plugin import fresh_emulator
-from emulator.salesforce.soql.routes import OrgQueryContext
+from emulator.salesforce.soql.cursors import OrgQueryContext
 from emulator.salesforce.soql import execute
 
 BASE = "https://harness.my.salesforce.com"

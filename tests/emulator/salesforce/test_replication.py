@@ -5,9 +5,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from emulator.salesforce.replication import routes as replication
+from emulator.salesforce.replication import window as replication
 from emulator.salesforce.sobjects.render import sf_datetime
-from emulator.salesforce.soql.routes import OrgQueryContext
+from emulator.salesforce.soql.cursors import OrgQueryContext
 from emulator.salesforce.soql import execute
 from emulator.salesforce.sobjects.store import ObjectStore
 
