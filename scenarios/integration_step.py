@@ -2,7 +2,7 @@
 
 One :class:`~connector.integrations.WorkflowRegistry` per scenario run, on the
 scenario's session, with the emulator clock as its clock (so ``advance_clock`` moves
-the propagation window). Actions:
+the propagation window); retry waits advance that clock instead of sleeping. Actions:
 
 - ``add_workflow``: ``workflow`` (name), ``service`` ``{consumer_key, consumer_secret,
   login_url?, app_changed_at?}`` (login URL: the emulator), ``filter`` ``{card_ids, tags}``
@@ -23,17 +23,21 @@ from connector.integrations import (
     CardLead,
     DuplicateWorkflowError,
     IntegrationError,
+    InvalidCardError,
     InvalidWorkflowError,
     SalesforceService,
     UnknownWorkflowError,
     WorkflowRegistry,
 )
 
+from connector.salesforce import RetryPolicy
+
+from .connector_step import _clock_sleep
 from .result import Result, from_value
 from .steps import RunContext, StepError
 
 ERROR_CODES = {DuplicateWorkflowError: "DUPLICATE_WORKFLOW", UnknownWorkflowError: "UNKNOWN_WORKFLOW",
-               InvalidWorkflowError: "INVALID_WORKFLOW"}
+               InvalidWorkflowError: "INVALID_WORKFLOW", InvalidCardError: "INVALID_CARD"}
 
 
 def _clock(ctx: RunContext):
@@ -47,7 +51,8 @@ def _clock(ctx: RunContext):
 
 def _registry(ctx: RunContext) -> WorkflowRegistry:
     if ctx.integrations is None:
-        ctx.integrations = WorkflowRegistry(ctx.connection.session, now=_clock(ctx))
+        ctx.integrations = WorkflowRegistry(ctx.connection.session, now=_clock(ctx),
+                                            retry=RetryPolicy(sleep=_clock_sleep(ctx)))
     return ctx.integrations
 
 

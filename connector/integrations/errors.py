@@ -10,6 +10,10 @@ class InvalidWorkflowError(IntegrationError):
     """A workflow definition that cannot be accepted (unknown trigger or use case, empty field)."""
 
 
+class InvalidCardError(IntegrationError):
+    """A card event that cannot be read (no ``card_id``, unknown field)."""
+
+
 class DuplicateWorkflowError(IntegrationError):
     """A workflow with the same trigger, filter, Salesforce account and use case (or name) exists."""
 

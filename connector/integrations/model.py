@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Iterable
 
-from .errors import InvalidWorkflowError
+from .errors import InvalidCardError, InvalidWorkflowError
 
 TRIGGER_NEW_CARD_LEAD = "new_card_lead"
 USE_CASE_ADD_CONTACT = "add_contact"
@@ -48,9 +48,9 @@ class CardLead:
         known = set(cls.__dataclass_fields__)
         unknown = sorted(set(data) - known)
         if unknown:
-            raise InvalidWorkflowError(f"unknown card field(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})")
+            raise InvalidCardError(f"unknown card field(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})")
         if not data.get("card_id"):
-            raise InvalidWorkflowError("a card event needs card_id")
+            raise InvalidCardError("a card event needs card_id")
         values = dict(data)
         values["card_tags"] = tuple(values.get("card_tags") or ())
         return cls(**values)

@@ -20,7 +20,7 @@ from connector.salesforce.errors import AuthenticationError, SalesforceError
 from .add_contact import add_contact
 from .connection import ConnectionFailed, ConnectionReport, classify, connect, test_connection
 from .errors import DuplicateWorkflowError, UnknownWorkflowError
-from .model import CardFilter, CardLead, RunResult, SalesforceService, Workflow
+from .model import TRIGGER_NEW_CARD_LEAD, CardFilter, CardLead, RunResult, SalesforceService, Workflow
 
 Clock = Callable[[], datetime]
 
@@ -136,6 +136,8 @@ class WorkflowRegistry:
         """Run ``card`` through every workflow of its trigger whose filter it passes; record each result."""
         results, skipped = [], []
         for entry in list(self._entries.values()):
+            if entry.workflow.trigger != TRIGGER_NEW_CARD_LEAD:
+                continue
             if not entry.workflow.card_filter.matches(card):
                 skipped.append(entry.workflow.name)
                 continue

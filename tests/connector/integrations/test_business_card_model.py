@@ -7,6 +7,7 @@ import pytest
 
 from conftest import SEED_FIXTURE
 from connector.integrations import (
+    InvalidCardError,
     CardFilter,
     CardLead,
     InvalidWorkflowError,
@@ -32,9 +33,9 @@ def test_empty_filter_takes_every_card_and_a_filter_is_a_union_of_ids_and_tags()
 
 
 def test_card_events_are_checked():
-    with pytest.raises(InvalidWorkflowError, match="unknown card field"):
+    with pytest.raises(InvalidCardError, match="unknown card field"):
         CardLead.from_dict({"card_id": "c", "company_name": "x"})
-    with pytest.raises(InvalidWorkflowError, match="card_id"):
+    with pytest.raises(InvalidCardError, match="card_id"):
         CardLead.from_dict({"last_name": "x"})
     assert CardLead.from_dict({"card_id": "c", "card_tags": ["a"]}).card_tags == ("a",)
 
