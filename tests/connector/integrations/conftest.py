@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable, Iterator
+from typing import Iterator
 
 import pytest
 import requests
@@ -96,5 +96,3 @@ def env(request: pytest.FixtureRequest) -> Env:
     """The seed-002 org, in each mode."""
     return _env_for(request)
 
-
-EnvFactory = Callable[[], Env]

@@ -13,9 +13,6 @@ import pytest
 from conftest import CARDS_USER, Env
 from connector.integrations import CardFilter, CardLead, DuplicateWorkflowError, SalesforceService
 
-CARDS = SalesforceService("cards-key", "cards-secret")
-
-
 def service(env: Env, key: str = "cards-key", secret: str = "cards-secret", **kw) -> SalesforceService:
     return SalesforceService(key, secret, login_url=env.login_url, **kw)
 
