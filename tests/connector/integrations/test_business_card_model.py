@@ -108,3 +108,22 @@ def test_two_workflows_send_two_cards_to_two_orgs(crm_emulator, crm_session):
 
     assert names("cards-key", "cards-secret") == ["Alpha"]
     assert names("second-key", "second-secret") == ["Bravo"]
+
+
+def test_unreachable_salesforce_is_its_own_cause():
+    registry = WorkflowRegistry()
+    registry.add("cards", SalesforceService("k", "s", login_url="http://127.0.0.1:9"))  # discard port: refused
+    report = registry.test_connection("cards")
+    assert (report.ok, report.cause, report.error) == (False, "UNREACHABLE", None)
+    result = registry.dispatch(CardLead("c1", last_name="Doe")).results[0]
+    assert (result.status, result.error_code) == ("failed", "UNREACHABLE")
+
+
+def test_a_removed_workflow_frees_its_identity():
+    registry = WorkflowRegistry()
+    registry.add("cards", SalesforceService("k", "s"))
+    registry.remove("cards")
+    assert registry.workflows() == []
+    registry.add("cards again", SalesforceService("k", "s"))
+    with pytest.raises(UnknownWorkflowError):
+        registry.remove("cards")
