@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable
 
 from .errors import InvalidCardError, InvalidWorkflowError
@@ -116,6 +116,8 @@ class SalesforceService:
         if not isinstance(self.consumer_secret, Secret):
             object.__setattr__(self, "consumer_secret", Secret(self.consumer_secret))
         object.__setattr__(self, "login_url", self.login_url.rstrip("/"))
+        if self.app_changed_at is not None and self.app_changed_at.tzinfo is None:  # naive means UTC
+            object.__setattr__(self, "app_changed_at", self.app_changed_at.replace(tzinfo=timezone.utc))
 
     @property
     def account_key(self) -> tuple[str, str]:

@@ -58,6 +58,8 @@ def test_secrets_never_show():
     assert "top-secret-value" not in repr(workflow) + repr(service) + str(workflow.describe())
     assert service.login_url == "https://example.my.salesforce.com"
     assert service.consumer_secret == "top-secret-value"  # still usable for the grant
+    naive = SalesforceService("k", "s", app_changed_at=datetime(2026, 1, 1))
+    assert naive.app_changed_at == datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 
 def test_contact_fields_follow_the_documented_table():
