@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from conftest import SEED_FIXTURE
+from card_helpers import SEED_FIXTURE
 from connector.integrations import (
     InvalidCardError,
     CardFilter,

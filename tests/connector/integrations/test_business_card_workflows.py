@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 
-from conftest import CARDS_USER, Env
+from card_helpers import CARDS_USER, Env
 from connector.integrations import CardFilter, CardLead, DuplicateWorkflowError, SalesforceService
 
 def service(env: Env, key: str = "cards-key", secret: str = "cards-secret", **kw) -> SalesforceService:
