@@ -92,7 +92,7 @@ def test_classify_maps_real_oauth_bodies():
 def test_two_workflows_send_two_cards_to_two_orgs(crm_emulator, crm_session):
     """Seed 002: "connect one card to Salesforce ... and another card to another Salesforce account"."""
     assert crm_session.post("https://login.salesforce.com/__emulator/fixture", json=SEED_FIXTURE).status_code == 200
-    crm_emulator.salesforce.load_fixture({  # a second org: the admin API loads one org, the backend holds many
+    crm_emulator.salesforce.add_org({  # a second org: the admin API loads one org, the backend holds many
         "org": {"name": "Second Org"},
         "users": [{"username": "cards@second.example.com", "password": "pw", "last_name": "Second"}],
         "connected_apps": [{"client_id": "second-key", "client_secret": "second-secret", "scopes": ["api"],
