@@ -33,6 +33,7 @@ class RunContext:
     tokens: Tokens
     client: Any = None
     last: Result | None = None
+    integrations: Any = None  # the business-card workflow registry of an ``integration`` step
 
 
 def _send(ctx: RunContext, method: str, path: str, **kw: Any) -> Result:
@@ -122,12 +123,15 @@ def fetch_records(ctx: RunContext) -> Callable[[dict], Result]:
 def run_action(step: dict[str, Any], ctx: RunContext) -> Result | None:
     """Run the step's action, if any; None for a step with only ``expect``/``save``."""
     from .connector_step import run_connector
+    from .integration_step import run_integration
     if "request" in step:
         return run_request(step["request"], ctx)
     if "login" in step:
         return ctx.tokens.login(step["login"] or {})
     if "connector" in step:
         return run_connector(step["connector"], ctx)
+    if "integration" in step:
+        return run_integration(step["integration"], ctx)
     for kind in ("advance_clock", "freeze_clock", "set_clock"):
         if kind in step:
             return run_clock(kind, step[kind], ctx)

@@ -5,9 +5,8 @@ import base64
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Callable
+from typing import Any
 
-from ..core.ids import IdSource
 from ..core.state import Backend
 from .errors import GatewayError, ImsError
 
@@ -44,11 +43,6 @@ class AepBackend(Backend):
     """IMS and the platform's per-sandbox state; one instance per emulator."""
 
     state_attributes = ("clients", "tokens", "sandboxes")
-
-    def __init__(self, ids: IdSource, now: Callable[[], datetime], fixture: dict | None = None) -> None:
-        self.ids = ids
-        self.now = now
-        super().__init__(fixture)
 
     def _initial_state(self) -> None:
         self.clients: dict[str, ImsClient] = {}

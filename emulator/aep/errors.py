@@ -4,21 +4,20 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from ..core.errors import ApiError, ErrorFamily, register_family
+from ..core.errors import ApiError, ErrorFamily, PlainError, register_family
 
 PROBLEM_TYPE = "https://ns.adobe.com/aep/errors/FLOW-{code}-{status}"
 
 
-class GatewayError(ApiError):
-    """What the Adobe I/O gateway answers before any service sees the call."""
+class GatewayError(PlainError):
+    """What the Adobe I/O gateway answers before any service sees the call: ``{error_code, message}``."""
 
-    def __init__(self, status: int, error_code: str, message: str) -> None:
-        super().__init__(status)
-        self.error_code = error_code
-        self.message = message
+    @property
+    def error_code(self) -> str:
+        return self.code
 
     def body(self) -> Any:
-        return {"error_code": self.error_code, "message": self.message}
+        return {"error_code": self.code, "message": self.message}
 
 
 class ContentTypeError(ApiError):

@@ -42,6 +42,22 @@ def loads_json(raw: bytes | str) -> Any:
         return json.loads(raw)
 
 
+def call_wsgi(app: Any, environ: dict) -> tuple[str, list[tuple[str, str]], bytes]:
+    """Call a WSGI app with no server: ``(status line, headers, body bytes)``."""
+    captured: list = []
+
+    def start_response(status: str, headers: list, exc_info: Any = None) -> None:
+        captured[:] = [status, headers]
+
+    result = app(environ, start_response)
+    try:
+        content = b"".join(result)
+    finally:
+        if hasattr(result, "close"):
+            result.close()
+    return captured[0], captured[1], content
+
+
 def dumps_json(body: Any) -> str:
     """Compact JSON text (see :func:`json_bytes`)."""
     return json_bytes(body).decode("utf-8")

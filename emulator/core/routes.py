@@ -23,7 +23,7 @@ from urllib.parse import parse_qs
 from flask import Flask, Response, request
 
 from .errors import ApiError, generic_error
-from .http import json_bytes
+from .http import call_wsgi, json_bytes
 
 log = logging.getLogger("crm_harness")
 Answer = tuple[int, list[tuple[str, str]], bytes]
@@ -176,18 +176,8 @@ class RouteRegistry:
         if answer is not None:
             status, headers, body = answer
             return status, headers, [body]
-        captured: list[Any] = []
-
-        def start_response(status_line: str, headers: list, exc_info: Any = None) -> None:
-            captured[:] = [int(status_line[:3]), headers]
-
-        result = self.flask_wsgi(environ, start_response)
-        try:
-            data = b"".join(result)
-        finally:
-            if hasattr(result, "close"):
-                result.close()
-        return captured[0], captured[1], [data]
+        status_line, headers, data = call_wsgi(self.flask_wsgi, environ)
+        return int(status_line[:3]), headers, [data]
 
     @staticmethod
     def _flask_view(route: HotRoute) -> Callable[..., Response]:

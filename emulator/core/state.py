@@ -4,7 +4,9 @@ from __future__ import annotations
 import copy
 import threading
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
+
+from .ids import IdSource
 
 
 class FixtureError(ValueError):
@@ -22,7 +24,9 @@ class Backend:
 
     state_attributes: tuple[str, ...] = ()
 
-    def __init__(self, fixture: dict | None = None) -> None:
+    def __init__(self, ids: IdSource, now: Callable[[], datetime], fixture: dict | None = None) -> None:
+        self.ids = ids
+        self.now = now  # the emulator clock (pinned to the request's instant during a request)
         self.lock = threading.RLock()
         self.fixture: dict = fixture or {}
         self.reset()

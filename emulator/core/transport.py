@@ -21,6 +21,8 @@ from requests.cookies import cookiejar_from_dict
 from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers
 
+from .http import call_wsgi
+
 
 
 def _body_bytes(body: Any) -> bytes:
@@ -141,18 +143,7 @@ class WSGIAdapter(BaseAdapter):
             key = _environ_key(name)
             if key != "CONTENT_LENGTH":
                 environ[key] = value
-        captured: list = []
-
-        def start_response(status: str, headers: list, exc_info: Any = None) -> None:
-            captured[:] = [status, headers]
-
-        result = self.app(environ, start_response)
-        try:
-            content = b"".join(result)
-        finally:
-            if hasattr(result, "close"):
-                result.close()
-        status, response_headers = captured
+        status, response_headers, content = call_wsgi(self.app, environ)
         return InProcessResponse(request, status, response_headers, content, self)
 
     def close(self) -> None:

@@ -6,9 +6,8 @@ grants. Routes call its methods under ``self.lock``.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, Callable
+from typing import Any
 
-from ..core.ids import IdSource
 from ..core.state import Backend, FixtureError
 from .seeding import seed
 from .bulk.jobs import advance_jobs
@@ -28,11 +27,6 @@ class SalesforceBackend(Backend):
     """Orgs and OAuth grants; one instance per emulator."""
 
     state_attributes = ("orgs", "tokens", "id_counters")
-
-    def __init__(self, ids: IdSource, now: Callable[[], datetime], fixture: dict | None = None) -> None:
-        self.ids = ids
-        self.now = now
-        super().__init__(fixture)
 
     # -- state -------------------------------------------------------------------
     def _initial_state(self) -> None:

@@ -6,14 +6,9 @@ from xml.sax.saxutils import escape
 
 from ..core.errors import ApiError, ErrorFamily, register_family
 
-# What Salesforce answers for a status no route chose (an unknown path, a method not allowed, a fault).
+# What Salesforce answers for a status no route chose, where it differs from core.errors.GENERIC.
 REST_CODES = {
-    400: ("BAD_REQUEST", "The request could not be understood"),
     401: ("INVALID_SESSION_ID", "Session expired or invalid"),
-    403: ("FORBIDDEN", "The request has been refused"),
-    404: ("NOT_FOUND", "The requested resource does not exist"),
-    408: ("REQUEST_TIMEOUT", "The request timed out"),
-    413: ("REQUEST_ENTITY_TOO_LARGE", "Request body exceeds the maximum size"),
     429: ("REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded."),
     500: ("UNKNOWN_EXCEPTION",
           "An unexpected error occurred. Please include this ErrorId if you contact support: harness"),

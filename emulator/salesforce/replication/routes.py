@@ -13,32 +13,33 @@ from .window import deleted_entries, latest_date_covered, replication_window, to
 bp = sf_blueprint("salesforce_replication", __name__)
 
 
+def _window(sobject: str, window_days_of) -> tuple:
+    """``(ctx, object name, now, start, end, window days)`` of a replication call; the caller holds the lock."""
+    ctx = g.sf
+    records = ctx.records()
+    schema = records.schema(sobject)
+    days = window_days_of(ctx.data.org.config)
+    start, end = replication_window(request.args, days, records.now)
+    return ctx, schema.name, records.now, start, end, days
+
+
 @bp.get("/<version>/sobjects/<sobject>/updated")
 def get_updated(version: str, sobject: str):
     """sObject Get Updated: ``{"ids": [...], "latestDateCovered": ...}``."""
-    ctx = g.sf
-    with ctx.backend.lock:
-        records = ctx.records()
-        schema = records.schema(sobject)
-        now = records.now
-        start, end = replication_window(request.args, ctx.data.org.config.updated_window_days, now)
-        ids = updated_ids(ctx.data.store(schema.name), start, end)
+    with g.sf.backend.lock:
+        ctx, name, now, start, end, _ = _window(sobject, lambda config: config.updated_window_days)
+        ids = updated_ids(ctx.data.store(name), start, end)
         return json_response({"ids": ids, "latestDateCovered": sf_datetime(latest_date_covered(start, end, now))})
 
 
 @bp.get("/<version>/sobjects/<sobject>/deleted")
 def get_deleted(version: str, sobject: str):
     """sObject Get Deleted: ``{"deletedRecords", "earliestDateAvailable", "latestDateCovered"}``."""
-    ctx = g.sf
-    with ctx.backend.lock:
-        records = ctx.records()
-        schema = records.schema(sobject)
-        now = records.now
-        window_days = ctx.data.org.config.deletion_window_days
-        start, end = replication_window(request.args, window_days, now)
-        entries = deleted_entries(ctx.data, schema.name, start, end)
+    with g.sf.backend.lock:
+        ctx, name, now, start, end, days = _window(sobject, lambda config: config.deletion_window_days)
+        entries = deleted_entries(ctx.data, name, start, end)
         return json_response({
             "deletedRecords": [{"id": record_id, "deletedDate": sf_datetime(when)} for when, record_id in entries],
-            "earliestDateAvailable": sf_datetime(to_minute(now - timedelta(days=window_days))),
+            "earliestDateAvailable": sf_datetime(to_minute(now - timedelta(days=days))),
             "latestDateCovered": sf_datetime(latest_date_covered(start, end, now)),
         })

@@ -1,0 +1,108 @@
+"""``integration`` steps: drive the business-card workflows of :mod:`connector.integrations` (CON-TRIG-1).
+
+One :class:`~connector.integrations.WorkflowRegistry` per scenario run, on the
+scenario's session, with the emulator clock as its clock (so ``advance_clock`` moves
+the propagation window); retry waits advance that clock instead of sleeping. Actions:
+
+- ``add_workflow``: ``workflow`` (name), ``service`` ``{consumer_key, consumer_secret,
+  login_url?, app_changed_at?}`` (login URL: the emulator), ``filter`` ``{card_ids, tags}``
+  → the workflow, secret masked; a duplicate → 400 ``DUPLICATE_WORKFLOW``.
+- ``test_connection``: ``workflow`` → the report; a failure → 400 with the cause as error code.
+- ``dispatch``: ``card`` (a card event) → ``{results, skipped, created, failed}``; a failed
+  run → 400 with the first failed run's code (``REQUIRED_FIELD_MISSING`` …).
+- ``history``: ``workflow`` → ``{workflow, runs}``.
+"""
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from typing import Any
+
+from connector.integrations import (
+    CardFilter,
+    CardLead,
+    DuplicateWorkflowError,
+    IntegrationError,
+    InvalidCardError,
+    InvalidWorkflowError,
+    SalesforceService,
+    UnknownWorkflowError,
+    WorkflowRegistry,
+)
+
+from connector.salesforce import RetryPolicy
+
+from .connector_step import _clock_sleep
+from .result import Result, from_value
+from .steps import RunContext, StepError
+
+ERROR_CODES = {DuplicateWorkflowError: "DUPLICATE_WORKFLOW", UnknownWorkflowError: "UNKNOWN_WORKFLOW",
+               InvalidWorkflowError: "INVALID_WORKFLOW", InvalidCardError: "INVALID_CARD"}
+
+
+def _clock(ctx: RunContext):
+    def now() -> datetime:
+        response = ctx.connection.admin("GET", "/clock")
+        if response.status_code != 200:
+            raise StepError(f"could not read the emulator clock: {response.text[:200]}")
+        return datetime.fromisoformat(response.json()["now"].replace("Z", "+00:00"))
+    return now
+
+
+def _registry(ctx: RunContext) -> WorkflowRegistry:
+    if ctx.integrations is None:
+        ctx.integrations = WorkflowRegistry(ctx.connection.session, now=_clock(ctx),
+                                            retry=RetryPolicy(sleep=_clock_sleep(ctx)))
+    return ctx.integrations
+
+
+def _service(spec: dict[str, Any], ctx: RunContext) -> SalesforceService:
+    changed = spec.get("app_changed_at")
+    return SalesforceService(spec["consumer_key"], spec["consumer_secret"],
+                             login_url=spec.get("login_url") or ctx.connection.base_url,
+                             app_changed_at=datetime.fromisoformat(changed.replace("Z", "+00:00")) if changed else None)
+
+
+def _failure(value: Any, code: str, elapsed_ms: float, summary: str) -> Result:
+    result = from_value(value, elapsed_ms, summary)
+    result.status, result.error_code = 400, code
+    return result
+
+
+def run_integration(spec: dict[str, Any], ctx: RunContext) -> Result:
+    """Run one integration action; integration errors and failed runs become 400 results."""
+    action = spec["action"]
+    registry = _registry(ctx)
+    summary = f"integration.{action}"
+    started = time.perf_counter()
+
+    def elapsed() -> float:
+        return (time.perf_counter() - started) * 1000
+
+    try:
+        if action == "add_workflow":
+            filter_spec = spec.get("filter") or {}
+            workflow = registry.add(spec["workflow"], _service(spec["service"], ctx),
+                                    CardFilter.of(filter_spec.get("card_ids", ()), filter_spec.get("tags", ())))
+            return from_value(workflow.describe(), elapsed(), summary)
+        if action == "test_connection":
+            report = registry.test_connection(spec["workflow"])
+            if report.ok:
+                return from_value(report.as_dict(), elapsed(), summary)
+            return _failure(report.as_dict(), report.cause, elapsed(), summary)
+        if action == "dispatch":
+            dispatch = registry.dispatch(CardLead.from_dict(spec["card"]))
+            failed = [r for r in dispatch.results if not r.ok]
+            if failed:
+                return _failure(dispatch.as_dict(), failed[0].error_code or "FAILED", elapsed(), summary)
+            return from_value(dispatch.as_dict(), elapsed(), summary)
+        if action == "history":
+            runs = [r.as_dict() for r in registry.history(spec["workflow"])]
+            return from_value({"workflow": spec["workflow"], "runs": runs}, elapsed(), summary)
+    except IntegrationError as error:
+        code = next((c for kind, c in ERROR_CODES.items() if isinstance(error, kind)), "INTEGRATION_ERROR")
+        body = {"type": type(error).__name__, "error_code": code, "message": str(error)}
+        return _failure(body, code, elapsed(), summary)
+    except KeyError as error:
+        raise StepError(f"integration {action}: missing {error}") from None
+    raise StepError(f"unknown integration action {action!r}")
