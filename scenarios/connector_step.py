@@ -16,9 +16,19 @@ from connector.salesforce import RetryPolicy, SalesforceClient
 from connector.salesforce.errors import SalesforceError
 
 from .result import Result, from_error, from_value
-from .steps import RunContext, StepError
+from .context import RunContext, StepError
+from .registry import register
 
 BUILDERS = ("login_password", "login_client_credentials", "from_refresh_token", "from_authorization_code")
+CONNECTOR_SCHEMA = {
+    "type": "object", "required": ["method"], "additionalProperties": False,
+    "properties": {
+        "method": {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"}, "args": {"type": "array"},
+        "kwargs": {"type": "object"},
+        "retry": {"type": "object", "additionalProperties": False,
+                  "properties": {"max_attempts": {"type": "integer", "minimum": 1},
+                                 "base_delay": {"type": "number", "minimum": 0},
+                                 "max_delay": {"type": "number", "minimum": 0}}}}}
 CREDENTIALS = ("client_id", "client_secret", "username", "password", "security_token", "refresh_token")
 
 
@@ -66,6 +76,10 @@ def _public_methods() -> list[str]:
     return sorted(name for name, _ in inspect.getmembers(SalesforceClient, callable) if not name.startswith("_"))
 
 
+@register("connector", schema={"$ref": "#/$defs/connector"}, defs={"connector": CONNECTOR_SCHEMA},
+          doc=("`method` of `connector.salesforce.SalesforceClient`, `args`, `kwargs`, "
+               "`retry: {max_attempts, base_delay, max_delay}`",
+               "the return value as JSON (see *Connector methods* below), or the raised connector error"))
 def run_connector(spec: dict[str, Any], ctx: RunContext) -> Result:
     """Call the method; a connector ``SalesforceError`` becomes an error result, not a crash."""
     method = spec["method"]

@@ -15,11 +15,10 @@ import yaml
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
+from . import registry
 from .variables import BUILTIN_VARS, references
 
 SCHEMA_PATH = Path(__file__).with_name("schema.json")
-ACTIONS = ("request", "login", "connector", "advance_clock", "freeze_clock", "set_clock", "inject_fault",
-           "clear_faults")
 PathKey = tuple  # a JSON path as a tuple of keys and indexes
 
 
@@ -59,8 +58,8 @@ class Scenario:
 
 @lru_cache(maxsize=1)
 def schema() -> dict:
-    """The scenario JSON Schema."""
-    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    """The scenario JSON Schema: ``schema.json`` with its step part derived from the step registry."""
+    return registry.full_schema(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
 
 
 @lru_cache(maxsize=1)
@@ -170,17 +169,16 @@ def _check_steps(doc: dict, marks: _Marks) -> list[tuple[int, str, str]]:
     known = set(BUILTIN_VARS) | set(doc.get("vars") or {})
     for index, step in enumerate(doc.get("steps") or []):
         where = ("steps", index)
-        actions = [a for a in ACTIONS if a in step]
+        actions = [key for key in step if key in registry.kinds()]
         if len(actions) > 1:
             problems.append((marks.line(where + (actions[1],)), key_path(where + (actions[1],)),
                              f"a step has one action, this one has {', '.join(actions)}"))
         if not actions and not ({"expect", "save"} & set(step)):
             problems.append((marks.line(where), key_path(where), "a step needs an action, expect or save"))
-        request = step.get("request") or {}
-        bodies = [k for k in ("json", "form", "body") if k in request]
-        if len(bodies) > 1:
-            problems.append((marks.line(where + ("request", bodies[1])), key_path(where + ("request", bodies[1])),
-                             f"give one of json, form, body (got {', '.join(bodies)})"))
+        kind = registry.kind_of(step)
+        for sub, message in (kind.check(step[kind.name]) if kind and kind.check else []):
+            at = where + (kind.name, *sub)
+            problems.append((marks.line(at), key_path(at), message))
         for name, line_path in references(step, where):
             if name not in known:
                 problems.append((marks.line(line_path), key_path(line_path),
@@ -190,8 +188,8 @@ def _check_steps(doc: dict, marks: _Marks) -> list[tuple[int, str, str]]:
                 at = where + ("expect", "records", number)
                 problems.append((marks.line(at), key_path(at), "a records check needs soql, or sobject and id"))
         known |= set(step.get("save") or {})
-        if "login" in step:
-            known |= {"access_token", "instance_url"}
+        if kind is not None:
+            known |= set(kind.defines)
     return problems
 
 

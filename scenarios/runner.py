@@ -15,9 +15,11 @@ import requests
 from .auth import AuthError, Tokens
 from .expect import Failure, check_result, default_status_failure
 from .fixtures import build_fixture, credentials
-from .loader import ACTIONS, Scenario, ScenarioFileError, discover, load_file
+from . import registry
+from .loader import Scenario, ScenarioFileError, discover, load_file
 from .select import matches
-from .steps import API_VERSION, RunContext, StepError, fetch_records, run_action, save_values
+from .context import API_VERSION, RunContext, StepError
+from .steps import fetch_records, save_values
 from .targets import Connection, InProcessTarget, Target, TargetError
 from .variables import UnknownVariable, substitute
 
@@ -71,7 +73,8 @@ class RunResult:
 
 
 def step_kind(step: dict[str, Any]) -> str:
-    return next((a for a in ACTIONS if a in step), "expect" if "expect" in step else "save")
+    kind = registry.kind_of(step)
+    return kind.name if kind else ("expect" if "expect" in step else "save")
 
 
 def step_name(step: dict[str, Any], index: int) -> str:
@@ -90,7 +93,9 @@ def _run_step(index: int, raw: dict[str, Any], ctx: RunContext) -> StepResult:
     started = time.perf_counter()
     try:
         step = {k: substitute(v, ctx.scope) if k != "save" else v for k, v in raw.items()}
-        acted = run_action(step, ctx)
+        ctx.step = step
+        kind = registry.kind_of(step)
+        acted = kind.run(step[kind.name], ctx) if kind else None
         outcome = acted or ctx.last
         if outcome is None:
             raise StepError("expect/save without an action needs an earlier step with a result")
