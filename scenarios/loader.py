@@ -16,7 +16,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
 from . import registry
-from .variables import BUILTIN_VARS, references
+from .variables import BUILTIN_VARS, is_time_var, references, time_problem
 
 SCHEMA_PATH = Path(__file__).with_name("schema.json")
 PathKey = tuple  # a JSON path as a tuple of keys and indexes
@@ -167,6 +167,15 @@ def _check_steps(doc: dict, marks: _Marks) -> list[tuple[int, str, str]]:
     """Rules the schema does not say well: one action per step, one body, variables defined first."""
     problems = []
     known = set(BUILTIN_VARS) | set(doc.get("vars") or {})
+    for name, line_path in references(doc.get("vars") or {}, ("vars",)):
+        problem = time_problem(name)
+        if problem:
+            problems.append((marks.line(line_path), key_path(line_path), problem))
+    for name, at in [(n, ("vars", n)) for n in doc.get("vars") or {}] + [
+            (n, ("steps", i, "save", n)) for i, st in enumerate(doc.get("steps") or []) for n in st.get("save") or {}]:
+        if is_time_var(name):
+            problems.append((marks.line(at), key_path(at), f"{name!r} is the emulator clock's time variable "
+                                                             "({now}, {now-31d}): choose another name"))
     for index, step in enumerate(doc.get("steps") or []):
         where = ("steps", index)
         actions = [key for key in step if key in registry.kinds()]
@@ -180,7 +189,11 @@ def _check_steps(doc: dict, marks: _Marks) -> list[tuple[int, str, str]]:
             at = where + (kind.name, *sub)
             problems.append((marks.line(at), key_path(at), message))
         for name, line_path in references(step, where):
-            if name not in known:
+            if is_time_var(name):
+                problem = time_problem(name)
+                if problem:
+                    problems.append((marks.line(line_path), key_path(line_path), problem))
+            elif name not in known:
                 problems.append((marks.line(line_path), key_path(line_path),
                                  f"unknown variable {{{name}}} (defined so far: {', '.join(sorted(known))})"))
         for number, check in enumerate((step.get("expect") or {}).get("records") or []):
