@@ -76,6 +76,41 @@ def _public_methods() -> list[str]:
     return sorted(name for name, _ in inspect.getmembers(SalesforceClient, callable) if not name.startswith("_"))
 
 
+RETURNS = [  # (annotation prefix, JSON the step's result holds, how to save from it)
+    ("str", "a plain string (the new record's id)", "`{name}: $`"),
+    ("None", "`null`", "nothing to save"),
+    ("dict", "an object", "`{name}: $.key`"),
+    ("list", "a list", "`{name}: $[0].key`"),
+    ("Iterator", "a list (every item of the iterator)", "`{name}: $[0].key`"),
+    ("requests.Response", "`{status, json}` (`{status, text}` when the body is not JSON)", "`{name}: $.json.key`"),
+    ("SalesforceClient", "the token answer `{access_token, instance_url, id, token_type, issued_at, signature, "
+                         "refresh_token?, scope?}`", "`{name}: $.access_token`"),
+]
+
+
+def _returns(method: str) -> tuple[str, str]:
+    annotation = str(inspect.signature(getattr(SalesforceClient, method)).return_annotation)
+    for prefix, shape, save in RETURNS:
+        if annotation.startswith(prefix):
+            return shape, save.format(name="x")
+    return f"`{annotation}` as JSON", "`x: $`"
+
+
+def method_table() -> str:
+    """The README table of connector methods: arguments, what the step's result holds, how to save it."""
+    rows = ["| method | args / kwargs | result (JSON) | save |", "| --- | --- | --- | --- |"]
+    for method in _public_methods():
+        function = getattr(SalesforceClient, method)
+        params = [("**" if p.kind is p.VAR_KEYWORD else "") + p.name
+                  for p in inspect.signature(function).parameters.values()
+                  if p.name not in ("self", "cls", "session", "retry")]
+        summary = (inspect.getdoc(function) or "").splitlines()[0].rstrip(".") if function.__doc__ else ""
+        shape, save = _returns(method)
+        rows.append(f"| `{method}` | {', '.join(f'`{p}`' for p in params) or '—'} | {shape}"
+                    f"{f' — {summary}' if summary else ''} | {save} |")
+    return "\n".join(rows)
+
+
 @register("connector", schema={"$ref": "#/$defs/connector"}, defs={"connector": CONNECTOR_SCHEMA},
           doc=("`method` of `connector.salesforce.SalesforceClient`, `args`, `kwargs`, "
                "`retry: {max_attempts, base_delay, max_delay}`",

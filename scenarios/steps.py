@@ -145,7 +145,8 @@ def _clock(body: Callable[[Any], dict]) -> Callable[[Any, RunContext], Result]:
 
 
 register("advance_clock", schema={"type": ["string", "number"]},
-         doc=("a duration: `31d`, `2h`, `90m`, `15s`, `500ms` or seconds", "the clock state"))(
+         doc=("a duration: `31d`, `2h`, `90m`, `15s`, `500ms` or seconds (sessions may expire: see "
+              "*Sessions and time travel*)", "the clock state"))(
     _clock(lambda value: {"advance": value}))
 register("freeze_clock", schema={"type": ["boolean", "string"]},
          doc=("`true`/`false`, or an ISO instant to freeze at", "the clock state"))(

@@ -152,3 +152,26 @@ steps:
                                "the result is a plain str: save it with `cid: $`")
     assert isinstance(failure.actual, str) and failure.actual.startswith("003")
     assert "actual:   \"003" in details(result)
+
+
+def test_connector_results_have_the_documented_shapes():
+    from scenarios.connector_step import method_table
+    table = method_table()
+    assert "| `create` | `sobject`, `fields` | a plain string (the new record's id)" in table
+    assert "| `update` | `sobject`, `record_id`, `fields` | `null`" in table
+    assert "| `query` | `soql`, `include_deleted` | a list (every item of the iterator)" in table
+    result = run("""\
+name: shapes
+steps:
+  - connector: {method: create, args: [Contact, {LastName: Shape}]}
+    save: {cid: $}
+  - connector: {method: update, args: [Contact, "{cid}", {FirstName: Ada}]}
+    expect: {json: {$: {equals: null}}}
+  - connector: {method: query, args: ["SELECT Id, FirstName FROM Contact WHERE Id = '{cid}'"]}
+    expect: {json: {"$[0].FirstName": Ada, $: {length: 1}}}
+  - connector: {method: request, args: [GET, limits]}
+    expect: {json: {$.status: 200, $.json.DailyApiRequests.Max: {type: integer}}}
+  - connector: {method: login_password}
+    expect: {json: {$.access_token: {type: string}, $.instance_url: {type: string}}}
+""")
+    assert result.status == "passed", details(result)

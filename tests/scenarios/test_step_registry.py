@@ -71,3 +71,9 @@ def test_no_import_cycles_in_scenarios():
             visit(imported, trail + (module,))
     for module in graph:
         visit(module, ())
+
+
+def test_scenarios_readme_generated_tables_are_current():
+    from scenarios import readme
+    text = readme.README.read_text(encoding="utf-8")
+    assert readme.render(text) == text, "run: python3 -m scenarios.readme"
