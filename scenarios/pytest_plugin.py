@@ -1,4 +1,10 @@
-"""pytest plugin: YAML files under ``scenarios/`` (relative to the rootdir) become test items.
+"""pytest plugin: scenario YAML files become test items.
+
+A ``*.yaml``/``*.yml`` file is a scenario file when it lies under one of the
+``crm_scenario_dirs`` (relative to the rootdir; default ``scenarios``) or under a
+file or folder named on the command line (other than a rootdir holding the pytest
+configuration, so ``pytest`` in a project does not read every YAML file). A folder
+named on the command line that yields no item at all is reported in the header.
 
 Each item runs through the same runner as ``crm-harness run``: a fresh in-process
 emulator per scenario (so pytest-xdist runs them in parallel with isolated state),
@@ -48,21 +54,54 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                   type="args", default=["scenarios"])
 
 
+def _under(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def _named_paths(config: pytest.Config) -> list[Path]:
+    """Files and folders given on the command line (not testpaths), without a project root that has a config file."""
+    if config.args_source != pytest.Config.ArgsSource.ARGS:
+        return []
+    project = config.rootpath.resolve() if config.inipath is not None else None
+    named = []
+    for arg in config.args:
+        path = Path(config.invocation_params.dir, str(arg).split("::")[0]).resolve()
+        if path != project and path.exists():
+            named.append(path)
+    return named
+
+
 def _is_scenario_file(path: Path, config: pytest.Config) -> bool:
     if path.suffix not in (".yaml", ".yml"):
         return False
-    try:
-        relative = path.resolve().relative_to(config.rootpath.resolve())
-    except ValueError:
-        return False
-    dirs = [Path(d).parts for d in config.getini("crm_scenario_dirs")]
-    return any(relative.parts[:len(d)] == d for d in dirs)
+    path = path.resolve()
+    root = config.rootpath.resolve()
+    if any(_under(path, (root / d).resolve()) for d in config.getini("crm_scenario_dirs")):
+        return True
+    return any(_under(path, named) for named in _named_paths(config))
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
     if _is_scenario_file(file_path, parent.config):
         return ScenarioFile.from_parent(parent, path=file_path)
     return None
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Say which folders named on the command line held nothing to run (no scenario file, no test)."""
+    empty = [p for p in _named_paths(session.config) if p.is_dir()
+             and not any(_under(Path(item.path).resolve(), p) for item in session.items)]
+    session.config.stash[_EMPTY] = empty
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    for folder in empty:
+        message = f"crm-harness: no scenario files (*.yaml, *.yml) and no tests under {folder}"
+        if reporter is not None:
+            reporter.write_line(message, yellow=True)
+        else:
+            print(message)
+
+
+_EMPTY = pytest.StashKey[list]()
 
 
 class ScenarioFile(pytest.File):
