@@ -109,11 +109,32 @@ class ScenarioFile(pytest.File):
 
     def collect(self):
         try:
-            scenarios = load_file(self.path, self.config.rootpath)
+            scenarios, error = load_file(self.path, self.config.rootpath), None
         except ScenarioFileError as exc:
-            raise self.CollectError(str(exc)) from None
+            scenarios, error = exc.scenarios, exc
+        if error is not None and not scenarios:
+            raise self.CollectError(str(error))
         for scenario in scenarios:
             yield ScenarioItem.from_parent(self, name=scenario.name, scenario=scenario)
+        if error is not None:  # one bad document fails only itself; the good ones above still run
+            yield LoadErrorItem.from_parent(self, name="<load error>", error=error)
+
+
+class LoadErrorItem(pytest.Item):
+    """The bad documents of a file whose other documents loaded: fails with ``file:line: key: message``."""
+
+    def __init__(self, *, error: ScenarioFileError, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.error = error
+
+    def runtest(self) -> None:
+        raise self.error
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        return str(self.error)
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, self.error.problems[0][0] - 1, "scenario file: load error"
 
 
 class ScenarioItem(pytest.Item):

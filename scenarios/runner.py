@@ -184,6 +184,7 @@ def collect(paths: list[str | Path], root: Path | None = None) -> tuple[list[Sce
         try:
             scenarios.extend(load_file(path, root))
         except ScenarioFileError as exc:
+            scenarios.extend(exc.scenarios)  # the file's good documents still run
             errors.append(exc)
     return scenarios, errors
 
