@@ -24,6 +24,7 @@ def build_emulator(fixture_path: str | None, demo: bool, seed: int, count: int,
         dataset = generate_dataset(seed=seed, count=count)
     if dataset:
         load_dataset(emulator.salesforce, emulator.salesforce.default_org(), dataset)
+    emulator.mark_baseline()  # POST /__emulator/reset returns here (the --demo data included)
     return emulator
 
 

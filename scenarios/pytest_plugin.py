@@ -87,6 +87,28 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
     return None
 
 
+_SERVER = pytest.StashKey[ServerTarget]()
+
+
+def _server_target(config: pytest.Config) -> ServerTarget | None:
+    server = config.getoption("--scenario-server", None)
+    return ServerTarget(server, config.getoption("--scenario-admin-token")) if server else None
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """With ``--scenario-server``, save the server's state once (in the xdist controller, not per worker)."""
+    target = _server_target(session.config)
+    if target is not None and not hasattr(session.config, "workerinput"):
+        target.begin()
+        session.config.stash[_SERVER] = target
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    target = session.config.stash.get(_SERVER, None)
+    if target is not None:
+        target.end()
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Say which folders named on the command line held nothing to run (no scenario file, no test)."""
     empty = [p for p in _named_paths(session.config) if p.is_dir()

@@ -202,10 +202,19 @@ def run_all(scenarios: list[Scenario], target: Target | None = None,
     """Run scenarios one after the other; ``on_result`` sees each result as it ends (progress)."""
     run = RunResult()
     started = time.perf_counter()
-    for scenario in scenarios:
-        result = run_scenario(scenario, target)
-        run.results.append(result)
-        if on_result is not None:
-            on_result(result)
+    target = target or InProcessTarget()
+    try:
+        target.begin()  # a server's state is saved here and given back below
+    except TargetError as exc:
+        run.results = [ScenarioResult(s, target.mode, "error", error=str(exc)) for s in scenarios]
+        return run
+    try:
+        for scenario in scenarios:
+            result = run_scenario(scenario, target)
+            run.results.append(result)
+            if on_result is not None:
+                on_result(result)
+    finally:
+        target.end()
     run.duration_ms = round((time.perf_counter() - started) * 1000, 1)
     return run
