@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .control import ControlPlane
 from .core.clock import Clock
 from .core.faults import FaultSet
 from .core.ids import IdSource
@@ -36,8 +37,12 @@ class EmulatorConfig:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-class Emulator:
-    """All backends, the clock, the id source and the journal of one emulator instance."""
+class Emulator(ControlPlane):
+    """All backends, the clock, the id source and the journal of one emulator instance.
+
+    The control-plane methods (``configure``, ``inject_fault``, ``advance_clock``, ``seed`` …) come
+    from :class:`~emulator.control.ControlPlane`.
+    """
 
     def __init__(self, config: EmulatorConfig | None = None) -> None:
         self.config = config or EmulatorConfig()

@@ -171,32 +171,8 @@ def fixture():
 
     Clock, ids, journal and faults reset as with ``/reset``; later resets return to this fixture (data included).
     """
-    from fixtures.files import fixture_dataset, validate_fixture
-
-    from ..salesforce.errors import ValidationFailure
-    from ..salesforce.seeding import load_dataset
-    body = read_body()
     try:
-        spec = validate_fixture(body, "fixture")
-        dataset = fixture_dataset(spec)
+        created = current_emulator().use_fixture(read_body(), over_demo=False)
     except (ValueError, TypeError) as exc:
         raise AdminError(400, str(exc)) from None
-    spec = {k: v for k, v in spec.items() if k != "data"}
-    emu = current_emulator()
-    with emu.salesforce.lock:
-        emu.fixture = spec
-        emu.salesforce.fixture = spec
-        emu.reset(to_baseline=False)
-        if dataset and not emu.salesforce.orgs:
-            raise AdminError(400, "data: the fixture defines no org to load it into (give org and users)")
-        try:
-            created = load_dataset(emu.salesforce, emu.salesforce.default_org(), dataset) if dataset else {}
-        except ApiError as exc:
-            raise AdminError(400, f"data: cannot load the data set: {exc}") from None
-        except ValidationFailure as exc:
-            detail = exc.details[0]
-            raise AdminError(400, f"data: cannot load the data set: {detail.error_code}: {detail.message}") from None
-        except StopIteration:
-            raise AdminError(400, "data: the org needs a user to own the data set") from None
-        emu.mark_baseline()
-    return json_response({"loaded": True, "records": {name: len(ids) for name, ids in created.items()}})
+    return json_response({"loaded": True, "records": created})
