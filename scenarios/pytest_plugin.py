@@ -115,8 +115,12 @@ def pytest_collection_finish(session: pytest.Session) -> None:
              and not any(_under(Path(item.path).resolve(), p) for item in session.items)]
     session.config.stash[_EMPTY] = empty
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-    for folder in empty:
-        message = f"crm-harness: no scenario files (*.yaml, *.yml) and no tests under {folder}"
+    root = session.config.rootpath.resolve()
+    outside = [d for d in session.config.getini("crm_scenario_dirs") if not _under((root / d).resolve(), root)]
+    messages = [f"crm-harness: no scenario files (*.yaml, *.yml) and no tests under {folder}" for folder in empty]
+    messages += [f"crm-harness: crm_scenario_dirs entry {d!r} lies outside the rootdir {root}, where pytest does not "
+                 f"look: name the folder on the command line instead" for d in outside]
+    for message in messages:
         if reporter is not None:
             reporter.write_line(message, yellow=True)
         else:

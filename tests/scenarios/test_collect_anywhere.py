@@ -24,3 +24,12 @@ def test_folders_named_on_the_command_line_are_collected_and_empty_ones_reported
     assert "2 passed" in out
     assert f"crm-harness: no scenario files (*.yaml, *.yml) and no tests under {empty}" in out
     assert f"crm-harness: no scenario files (*.yaml, *.yml) and no tests under {mine}" not in out
+
+
+def test_a_scenario_dir_outside_the_rootdir_is_explained(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "pytest", *plugin_args(), "-p", "no:cacheprovider", "-q",
+                           "-o", f"crm_scenario_dirs={tmp_path}", "--co", "tests/scenarios/test_collect_anywhere.py"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    out = proc.stdout + proc.stderr
+    assert (f"crm-harness: crm_scenario_dirs entry '{tmp_path}' lies outside the rootdir {ROOT}, where pytest does "
+            "not look: name the folder on the command line instead") in out, out
