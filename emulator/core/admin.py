@@ -147,9 +147,12 @@ def faults():
     fault_set = current_emulator().faults
     if request.method == "POST":
         body = read_body()
+        if "faults" in body:  # {"faults": [rule, ...]}; otherwise the body is one rule
+            check_keys(body, ("faults",))
+            if not isinstance(body["faults"], list):
+                raise AdminError(400, "faults: must be a list of fault rules")
         try:
-            added = fault_set.add_many(body["faults"]) if set(body) == {"faults"} and isinstance(
-                body["faults"], list) else [fault_set.add(body)]
+            added = fault_set.add_many(body["faults"]) if "faults" in body else [fault_set.add(body)]
         except FaultError as exc:
             raise AdminError(400, f"invalid fault rule: {exc}") from None
         return json_response({"faults": [rule.as_dict() for rule in added]}, 201)

@@ -29,6 +29,8 @@ def session():
     ("/clock", {"advanse": "1d"}, "unknown key 'advanse' (did you mean 'advance'?) (allowed: advance, set, freeze)"),
     ("/snapshot", {"nme": "x"}, "unknown key 'nme' (did you mean 'name'?) (allowed: name)"),
     ("/restore", {"label": "x"}, "unknown key 'label' (allowed: name)"),
+    ("/faults", {"faults": [{"path": "/x"}], "path": "/y"}, "unknown key 'path' (allowed: faults)"),
+    ("/faults", {"faults": {"path": "/x"}}, "faults: must be a list of fault rules"),
     ("/faults", {"path": "/x", "tims": 1},
      "invalid fault rule: tims: unknown key (did you mean 'times'?) (expected one of: path, method, status, body, "
      "headers, latency_ms, drop, times, expire_tokens, exhaust_api_limit)"),
