@@ -175,3 +175,18 @@ steps:
     expect: {json: {$.access_token: {type: string}, $.instance_url: {type: string}}}
 """)
     assert result.status == "passed", details(result)
+
+
+def test_a_failed_relogin_is_an_error_with_the_answer():
+    result = run("""\
+name: relogin fails
+steps:
+  - login: {}
+  - inject_fault: {path: /services/oauth2/token, status: 400, body: {error: invalid_grant, error_description: nope}}
+  - advance_clock: 3h
+  - request: {path: "{rest}/limits"}
+""")
+    step = result.failing_step
+    assert step.status == "error" and step.index == 3
+    assert step.error == ('the session expired (401 INVALID_SESSION_ID) and logging in again failed: '
+                          '400 {"error": "invalid_grant", "error_description": "nope"}')
