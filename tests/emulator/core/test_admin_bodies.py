@@ -29,6 +29,9 @@ def session():
     ("/clock", {"advanse": "1d"}, "unknown key 'advanse' (did you mean 'advance'?) (allowed: advance, set, freeze)"),
     ("/snapshot", {"nme": "x"}, "unknown key 'nme' (did you mean 'name'?) (allowed: name)"),
     ("/restore", {"label": "x"}, "unknown key 'label' (allowed: name)"),
+    ("/fixture", {"org": {"daily_api_limt": 3}},
+     "fixture: invalid fixture: org.daily_api_limt: unknown key (did you mean 'daily_api_limit'?) (allowed: name, "
+     "session_timeout_minutes, daily_api_limit, custom_field_cap)"),
     ("/faults", {"faults": [{"path": "/x"}], "path": "/y"}, "unknown key 'path' (allowed: faults)"),
     ("/faults", {"faults": {"path": "/x"}}, "faults: must be a list of fault rules"),
     ("/faults", {"path": "/x", "tims": 1},
