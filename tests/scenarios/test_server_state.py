@@ -67,3 +67,15 @@ def test_reset_returns_to_the_state_the_server_started_with():
     session.post(f"{IN_PROCESS_URL}/__emulator/restore", json={"name": "a"})
     session.post(f"{IN_PROCESS_URL}/__emulator/reset")
     assert _contacts(session) == 1  # a restore brings back the baseline too
+
+
+def test_pytest_with_a_scenario_server_restores_it_too(demo_server):
+    from scenarios.pytest_plugin import plugin_args
+    url, token = demo_server
+    before = _state(url, token)
+    proc = subprocess.run([sys.executable, "-m", "pytest", *plugin_args(), "-q", "-p", "no:cacheprovider",
+                           "--scenario-server", url, "--scenario-admin-token", token,
+                           str(library_path() / "first_steps" / "daily_limit_of_5.yaml")],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and "1 passed" in proc.stdout, proc.stdout + proc.stderr
+    assert _state(url, token) == before
