@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from .control import ControlPlane
 from .core.clock import Clock
 from .core.faults import FaultSet
 from .core.ids import IdSource
@@ -38,8 +39,12 @@ class EmulatorConfig:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-class Emulator:
-    """All backends, the clock, the id source and the journal of one emulator instance."""
+class Emulator(ControlPlane):
+    """All backends, the clock, the id source and the journal of one emulator instance.
+
+    The control-plane methods (``configure``, ``inject_fault``, ``advance_clock``, ``seed`` …) come
+    from :class:`~emulator.control.ControlPlane`.
+    """
 
     def __init__(self, config: EmulatorConfig | None = None) -> None:
         self.config = config or EmulatorConfig()
@@ -52,6 +57,7 @@ class Emulator:
         self.salesforce = SalesforceBackend(self.ids, self.clock.now, self.fixture)
         self.aep = AepBackend(self.ids, self.clock.now, self.fixture)
         self._snapshots: dict[str, dict] = {}
+        self._baseline: dict | None = None  # what reset returns to (serve's startup data, the last /fixture)
 
     def load_fixture(self, fixture: dict, source: str = "fixture") -> dict[str, int]:
         """Replace all state with a fixture (``fixtures/files.py`` format): the one way in for every entry point.
@@ -83,7 +89,7 @@ class Emulator:
         self.fixture = spec
         for backend in self.backends.values():
             backend.fixture = spec
-        self.reset()
+        self.reset(to_baseline=False)
 
     @property
     def backends(self) -> dict[str, Any]:
@@ -94,24 +100,47 @@ class Emulator:
         self.salesforce.tick(now)
         self.aep.tick(now)
 
-    def reset(self, clock: bool = True) -> None:
-        """Back to the fixture state: fresh ids, records, tokens and journal."""
+    def reset(self, clock: bool = True, to_baseline: bool = True) -> None:
+        """Back to the baseline (see :meth:`mark_baseline`), else the fixture: fresh ids, records, tokens, journal.
+
+        ``to_baseline=False`` rebuilds from ``self.fixture`` and forgets the baseline (a new fixture).
+        """
         if clock:
             self.clock.reset()
         self.ids.reset()
-        for backend in self.backends.values():
-            backend.reset()
+        if not to_baseline:
+            self._baseline = None
+        if self._baseline is not None:
+            self._restore_state(self._baseline)
+        else:
+            for backend in self.backends.values():
+                backend.reset()
         self.journal.reset()
         self.faults.clear()
 
+    def mark_baseline(self) -> None:
+        """Make the current state (fixture and data) the one ``reset`` returns to."""
+        self._baseline = self._capture()
+
+    def _capture(self) -> dict:
+        return {"backends": {key: b.snapshot() for key, b in self.backends.items()},
+                "fixture": copy.deepcopy(self.fixture)}
+
+    def _restore_state(self, saved: dict) -> None:
+        self.fixture = copy.deepcopy(saved["fixture"])
+        for key, backend in self.backends.items():
+            backend.fixture = self.fixture
+            backend.restore(saved["backends"][key])
+
     def snapshot(self, name: str = "default") -> str:
-        self._snapshots[name] = {key: b.snapshot() for key, b in self.backends.items()}
+        """Save the state, its fixture and the reset baseline under ``name``."""
+        self._snapshots[name] = {**self._capture(), "baseline": self._baseline}
         return name
 
     def restore(self, name: str = "default") -> None:
         saved = self._snapshots[name]
-        for key, backend in self.backends.items():
-            backend.restore(saved[key])
+        self._restore_state(saved)
+        self._baseline = saved["baseline"]
 
     def summary(self) -> dict:
         sf = self.salesforce

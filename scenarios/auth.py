@@ -32,6 +32,7 @@ class Tokens:
         self.scope = scope
         self.salesforce: str | None = None
         self.aep: str | None = None
+        self.last_login: dict[str, Any] = {"grant": "password"}
 
     def _post(self, path: str, **kw: Any) -> Result:
         started = time.perf_counter()
@@ -41,6 +42,7 @@ class Tokens:
 
     def login(self, spec: dict[str, Any]) -> Result:
         """Run a grant (password by default); on success the token becomes the scenario's Salesforce token."""
+        self.last_login = dict(spec)
         grant = spec.get("grant", "password")
         value = {k: spec.get(k, self.scope.get(k, "")) for k in
                  ("username", "password", "security_token", "client_id", "client_secret")}
@@ -74,6 +76,11 @@ class Tokens:
         self.scope["instance_url"] = instance_url
         if refresh_token:
             self.scope["refresh_token"] = refresh_token
+
+    def relogin(self) -> Result:
+        """Repeat the last login (the automatic password login when none ran): a session expired."""
+        self.salesforce = None
+        return self.login(self.last_login)
 
     def salesforce_token(self) -> str:
         """The current token, logging in with the password grant of the fixture's first user when none."""

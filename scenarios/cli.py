@@ -10,7 +10,7 @@ from . import coverage as coverage_mod
 from .report import progress_line, text_report, write_json, write_junit
 from .runner import collect, run_all, select
 from .select import ExpressionError
-from .targets import InProcessTarget, ServerTarget
+from .targets import InProcessTarget, ServerTarget, TargetError
 
 
 def library_path() -> Path:
@@ -52,7 +52,10 @@ def run(paths: tuple[str, ...], keyword: str | None, tags: tuple[str, ...], juni
         if not quiet:
             click.echo(progress_line(result))
 
-    result = run_all(chosen, target, show)
+    try:
+        result = run_all(chosen, target, show)
+    except TargetError as exc:
+        raise click.ClickException(str(exc)) from None
     result.load_errors = load_errors
     click.echo(text_report(result))
     if junit_path:

@@ -16,22 +16,24 @@ from connector.salesforce import RetryPolicy, SalesforceClient
 from connector.salesforce.errors import SalesforceError
 
 from .result import Result, from_error, from_value
-from .steps import RunContext, StepError
+from .context import RunContext, StepError, clock_sleep
+from .registry import register
 
 BUILDERS = ("login_password", "login_client_credentials", "from_refresh_token", "from_authorization_code")
+CONNECTOR_SCHEMA = {
+    "type": "object", "required": ["method"], "additionalProperties": False,
+    "properties": {
+        "method": {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"}, "args": {"type": "array"},
+        "kwargs": {"type": "object"},
+        "retry": {"type": "object", "additionalProperties": False,
+                  "properties": {"max_attempts": {"type": "integer", "minimum": 1},
+                                 "base_delay": {"type": "number", "minimum": 0},
+                                 "max_delay": {"type": "number", "minimum": 0}}}}}
 CREDENTIALS = ("client_id", "client_secret", "username", "password", "security_token", "refresh_token")
 
 
-def _clock_sleep(ctx: RunContext):
-    def sleep(seconds: float) -> None:
-        response = ctx.connection.admin("POST", "/clock", {"advance": seconds})
-        if response.status_code != 200:
-            raise StepError(f"could not advance the clock for a retry wait: {response.text[:200]}")
-    return sleep
-
-
 def _policy(spec: dict[str, Any], ctx: RunContext) -> RetryPolicy:
-    return RetryPolicy(sleep=_clock_sleep(ctx), **(spec.get("retry") or {}))
+    return RetryPolicy(sleep=clock_sleep(ctx), **(spec.get("retry") or {}))
 
 
 def _build(method: str, spec: dict[str, Any], ctx: RunContext, policy: RetryPolicy) -> SalesforceClient:
@@ -66,6 +68,45 @@ def _public_methods() -> list[str]:
     return sorted(name for name, _ in inspect.getmembers(SalesforceClient, callable) if not name.startswith("_"))
 
 
+RETURNS = [  # (annotation prefix, JSON the step's result holds, how to save from it)
+    ("str", "a plain string (the new record's id)", "`{name}: $`"),
+    ("None", "`null`", "nothing to save"),
+    ("dict", "an object", "`{name}: $.key`"),
+    ("list", "a list", "`{name}: $[0].key`"),
+    ("Iterator", "a list (every item of the iterator)", "`{name}: $[0].key`"),
+    ("requests.Response", "`{status, json}` (`{status, text}` when the body is not JSON)", "`{name}: $.json.key`"),
+    ("SalesforceClient", "the token answer `{access_token, instance_url, id, token_type, issued_at, signature, "
+                         "refresh_token?, scope?}`", "`{name}: $.access_token`"),
+]
+
+
+def _returns(method: str) -> tuple[str, str]:
+    annotation = str(inspect.signature(getattr(SalesforceClient, method)).return_annotation)
+    for prefix, shape, save in RETURNS:
+        if annotation.startswith(prefix):
+            return shape, save.format(name="x")
+    return f"`{annotation}` as JSON", "`x: $`"
+
+
+def method_table() -> str:
+    """The README table of connector methods: arguments, what the step's result holds, how to save it."""
+    rows = ["| method | args / kwargs | result (JSON) | save |", "| --- | --- | --- | --- |"]
+    for method in _public_methods():
+        function = getattr(SalesforceClient, method)
+        params = [("**" if p.kind is p.VAR_KEYWORD else "") + p.name
+                  for p in inspect.signature(function).parameters.values()
+                  if p.name not in ("self", "cls", "session", "retry")]
+        summary = (inspect.getdoc(function) or "").splitlines()[0].rstrip(".") if function.__doc__ else ""
+        shape, save = _returns(method)
+        rows.append(f"| `{method}` | {', '.join(f'`{p}`' for p in params) or '—'} | {shape}"
+                    f"{f' — {summary}' if summary else ''} | {save} |")
+    return "\n".join(rows)
+
+
+@register("connector", schema={"$ref": "#/$defs/connector"}, defs={"connector": CONNECTOR_SCHEMA},
+          doc=("`method` of `connector.salesforce.SalesforceClient`, `args`, `kwargs`, "
+               "`retry: {max_attempts, base_delay, max_delay}`",
+               "the return value as JSON (see *Connector methods* below), or the raised connector error"))
 def run_connector(spec: dict[str, Any], ctx: RunContext) -> Result:
     """Call the method; a connector ``SalesforceError`` becomes an error result, not a crash."""
     method = spec["method"]

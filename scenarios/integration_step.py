@@ -32,9 +32,33 @@ from connector.integrations import (
 
 from connector.salesforce import RetryPolicy
 
-from .connector_step import _clock_sleep
+from .context import RunContext, StepError, clock_sleep
+from .registry import register
 from .result import Result, from_value
-from .steps import RunContext, StepError
+
+INTEGRATION_SCHEMA = {'description': 'A business-card workflow action (scenarios/integration_step.py, CON-TRIG-1).',
+ 'type': 'object',
+ 'required': ['action'],
+ 'additionalProperties': False,
+ 'properties': {'action': {'enum': ['add_workflow', 'test_connection', 'dispatch', 'history']},
+                'workflow': {'type': 'string', 'minLength': 1},
+                'service': {'type': 'object',
+                            'required': ['consumer_key', 'consumer_secret'],
+                            'additionalProperties': False,
+                            'properties': {'consumer_key': {'type': 'string'},
+                                           'consumer_secret': {'type': 'string'},
+                                           'login_url': {'type': 'string'},
+                                           'app_changed_at': {'type': 'string'}}},
+                'filter': {'type': 'object',
+                           'additionalProperties': False,
+                           'properties': {'card_ids': {'type': 'array', 'items': {'type': 'string'}},
+                                          'tags': {'type': 'array', 'items': {'type': 'string'}}}},
+                'card': {'type': 'object', 'required': ['card_id']}},
+ 'allOf': [{'if': {'properties': {'action': {'const': 'add_workflow'}}},
+            'then': {'required': ['workflow', 'service']}},
+           {'if': {'properties': {'action': {'enum': ['test_connection', 'history']}}},
+            'then': {'required': ['workflow']}},
+           {'if': {'properties': {'action': {'const': 'dispatch'}}}, 'then': {'required': ['card']}}]}
 
 ERROR_CODES = {DuplicateWorkflowError: "DUPLICATE_WORKFLOW", UnknownWorkflowError: "UNKNOWN_WORKFLOW",
                InvalidWorkflowError: "INVALID_WORKFLOW", InvalidCardError: "INVALID_CARD"}
@@ -50,10 +74,10 @@ def _clock(ctx: RunContext):
 
 
 def _registry(ctx: RunContext) -> WorkflowRegistry:
-    if ctx.integrations is None:
-        ctx.integrations = WorkflowRegistry(ctx.connection.session, now=_clock(ctx),
-                                            retry=RetryPolicy(sleep=_clock_sleep(ctx)))
-    return ctx.integrations
+    if "integrations" not in ctx.extra:
+        ctx.extra["integrations"] = WorkflowRegistry(ctx.connection.session, now=_clock(ctx),
+                                            retry=RetryPolicy(sleep=clock_sleep(ctx)))
+    return ctx.extra["integrations"]
 
 
 def _service(spec: dict[str, Any], ctx: RunContext) -> SalesforceService:
@@ -69,6 +93,10 @@ def _failure(value: Any, code: str, elapsed_ms: float, summary: str) -> Result:
     return result
 
 
+@register("integration", schema={"$ref": "#/$defs/integration"}, defs={"integration": INTEGRATION_SCHEMA},
+          doc=("`action` (`add_workflow`, `test_connection`, `dispatch`, `history`) with `workflow`, `service`, "
+               "`filter`, `card`", "the workflow, report or run results as JSON; an integration error or a "
+               "failed run as a 400 with its code"))
 def run_integration(spec: dict[str, Any], ctx: RunContext) -> Result:
     """Run one integration action; integration errors and failed runs become 400 results."""
     action = spec["action"]

@@ -7,17 +7,20 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
 
 import requests
 
+from . import registry
 from .auth import AuthError, Tokens
+from .context import API_VERSION, RunContext, StepError
 from .expect import Failure, check_result, default_status_failure
 from .fixtures import build_fixture, credentials
-from .loader import ACTIONS, Scenario, ScenarioFileError, discover, load_file
+from .loader import Scenario, ScenarioFileError, discover, load_file
 from .select import matches
-from .steps import API_VERSION, RunContext, StepError, fetch_records, run_action, save_values
+from .steps import fetch_records, save_values
 from .targets import Connection, InProcessTarget, Target, TargetError
 from .variables import UnknownVariable, substitute
 
@@ -71,17 +74,28 @@ class RunResult:
 
 
 def step_kind(step: dict[str, Any]) -> str:
-    return next((a for a in ACTIONS if a in step), "expect" if "expect" in step else "save")
+    kind = registry.kind_of(step)
+    return kind.name if kind else ("expect" if "expect" in step else "save")
 
 
 def step_name(step: dict[str, Any], index: int) -> str:
     return step.get("name") or f"{step_kind(step)} #{index + 1}"
 
 
+def emulator_clock(connection: Connection) -> Callable[[], datetime]:
+    """The emulator's current time, read through ``GET /__emulator/clock`` (both modes alike)."""
+    def now() -> datetime:
+        response = connection.admin("GET", "/clock")
+        if response.status_code != 200:
+            raise StepError(f"cannot read the emulator clock for {{now}}: {response.status_code} {response.text[:200]}")
+        return datetime.fromisoformat(response.json()["now"].replace("Z", "+00:00"))
+    return now
+
+
 def initial_vars(scenario: Scenario, fixture: dict, connection: Connection) -> dict[str, Any]:
     scope = credentials(fixture)
     scope.update(version=API_VERSION, rest=f"/services/data/{API_VERSION}", base_url=connection.base_url)
-    scope.update(substitute(scenario.vars, scope))
+    scope.update(substitute(scenario.vars, scope, emulator_clock(connection)))
     return scope
 
 
@@ -89,8 +103,13 @@ def _run_step(index: int, raw: dict[str, Any], ctx: RunContext) -> StepResult:
     result = StepResult(index, step_name(raw, index), step_kind(raw), "passed")
     started = time.perf_counter()
     try:
-        step = {k: substitute(v, ctx.scope) if k != "save" else v for k, v in raw.items()}
-        acted = run_action(step, ctx)
+        clock = emulator_clock(ctx.connection)
+        step = substitute({k: v for k, v in raw.items() if k != "save"}, ctx.scope, clock)
+        if "save" in raw:
+            step["save"] = raw["save"]
+        ctx.step = step
+        kind = registry.kind_of(step)
+        acted = kind.run(step[kind.name], ctx) if kind else None
         outcome = acted or ctx.last
         if outcome is None:
             raise StepError("expect/save without an action needs an earlier step with a result")
@@ -135,7 +154,11 @@ def run_scenario(scenario: Scenario, target: Target | None = None) -> ScenarioRe
         outcome.duration_ms = round((time.perf_counter() - started) * 1000, 1)
         return outcome
     try:
-        scope = initial_vars(scenario, fixture, connection)
+        try:
+            scope = initial_vars(scenario, fixture, connection)
+        except (StepError, UnknownVariable, requests.RequestException) as exc:
+            outcome.status, outcome.error = "error", f"vars: {exc}"
+            return outcome
         ctx = RunContext(connection, scope, Tokens(connection, scope))
         for index, raw in enumerate(scenario.steps):
             if outcome.status != "passed":
@@ -161,6 +184,7 @@ def collect(paths: list[str | Path], root: Path | None = None) -> tuple[list[Sce
         try:
             scenarios.extend(load_file(path, root))
         except ScenarioFileError as exc:
+            scenarios.extend(exc.scenarios)  # the file's good documents still run
             errors.append(exc)
     return scenarios, errors
 
@@ -178,10 +202,19 @@ def run_all(scenarios: list[Scenario], target: Target | None = None,
     """Run scenarios one after the other; ``on_result`` sees each result as it ends (progress)."""
     run = RunResult()
     started = time.perf_counter()
-    for scenario in scenarios:
-        result = run_scenario(scenario, target)
-        run.results.append(result)
-        if on_result is not None:
-            on_result(result)
+    target = target or InProcessTarget()
+    try:
+        target.begin()  # a server's state is saved here and given back below
+    except TargetError as exc:
+        run.results = [ScenarioResult(s, target.mode, "error", error=str(exc)) for s in scenarios]
+        return run
+    try:
+        for scenario in scenarios:
+            result = run_scenario(scenario, target)
+            run.results.append(result)
+            if on_result is not None:
+                on_result(result)
+    finally:
+        target.end()
     run.duration_ms = round((time.perf_counter() - started) * 1000, 1)
     return run

@@ -5,7 +5,9 @@ headers); every step then goes through HTTP the same way in both modes.
 """
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import requests
@@ -44,6 +46,12 @@ class InProcessTarget:
 
     mode = "in-process"
 
+    def begin(self) -> None:
+        """Nothing to keep: every scenario has its own emulator."""
+
+    def end(self) -> None:
+        """Nothing to give back."""
+
     def open(self, fixture: dict[str, Any]) -> Connection:
         from emulator import Emulator, EmulatorConfig, create_app, session_for
         from emulator.core.state import FixtureError
@@ -59,13 +67,51 @@ class InProcessTarget:
 
 
 class ServerTarget:
-    """A running server; each scenario replaces its state through ``POST /__emulator/fixture``."""
+    """A running server; each scenario replaces its state through ``POST /__emulator/fixture``.
+
+    :meth:`begin` snapshots the server first and :meth:`end` restores it, so a run never
+    leaves a ``serve --demo`` server without its data.
+    """
 
     mode = "server"
 
     def __init__(self, base_url: str, admin_token: str | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.admin_headers = {"X-Admin-Token": admin_token} if admin_token else {}
+        self._saved: tuple[str, dict] | None = None
+
+    def _admin(self, method: str, path: str, body: Any = None) -> requests.Response:
+        connection = Connection(requests.Session(), self.base_url, self.mode, dict(self.admin_headers))
+        try:
+            return connection.admin(method, path, body)
+        except requests.RequestException as exc:
+            raise TargetError(f"cannot reach {self.base_url}: {exc}") from None
+        finally:
+            connection.close()
+
+    def begin(self) -> None:
+        """Snapshot the server's state (data, fixture, reset baseline) and clock before the first scenario."""
+        name = f"crm-harness-run-{uuid.uuid4().hex[:12]}"
+        snap, clock = self._admin("POST", "/snapshot", {"name": name}), self._admin("GET", "/clock")
+        if snap.status_code != 200 or clock.status_code != 200:
+            bad = snap if snap.status_code != 200 else clock
+            raise TargetError(f"{bad.request.method} {bad.url} answered {bad.status_code}: {bad.text[:200]} "
+                              "(the server's state is saved before a run; nothing was changed)")
+        self._saved = (name, clock.json())
+
+    def end(self) -> None:
+        """Give the server back the state and clock it had before the run."""
+        if self._saved is None:
+            return
+        (name, clock), self._saved = self._saved, None
+        restored = self._admin("POST", "/restore", {"name": name})
+        if restored.status_code != 200:
+            raise TargetError(f"could not restore the server's state ({restored.status_code}: {restored.text[:200]})")
+        if clock.get("frozen"):
+            self._admin("POST", "/clock", {"freeze": True, "set": clock["now"]})
+        else:
+            moment = datetime.now(timezone.utc) + timedelta(seconds=float(clock.get("offsetSeconds", 0)))
+            self._admin("POST", "/clock", {"freeze": False, "set": moment.isoformat()})
 
     def open(self, fixture: dict[str, Any]) -> Connection:
         connection = Connection(requests.Session(), self.base_url, self.mode, dict(self.admin_headers))

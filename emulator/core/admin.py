@@ -4,6 +4,7 @@ Open in-process; in server mode every call needs the ``X-Admin-Token`` header.
 """
 from __future__ import annotations
 
+import difflib
 import hmac
 import json
 
@@ -54,9 +55,21 @@ def read_body() -> dict:
     return body
 
 
+def check_keys(body: dict, allowed: tuple[str, ...] | list[str], where: str = "", hint: str = "") -> dict:
+    """400 naming the first unknown key of an admin body (with a near miss, and ``hint``)."""
+    unknown = [key for key in body if key not in allowed]
+    if unknown:
+        key = unknown[0]
+        close = difflib.get_close_matches(key, list(allowed), n=1, cutoff=0.6)
+        message = f"unknown key {where + key!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
+        raise AdminError(400, f"{message} (allowed: {', '.join(allowed) or 'none'}){hint}")
+    return body
+
+
 @bp.post("/reset")
 def reset():
-    body = read_body()
+    """Back to the state the server started with (or the last ``/fixture``)."""
+    body = check_keys(read_body(), ("clock",))
     current_emulator().reset(clock=bool(body.get("clock", True)))
     return json_response({"reset": True})
 
@@ -67,9 +80,7 @@ def clock():
     emu = current_emulator()
     if request.method == "POST":
         body = read_body()
-        unknown = set(body) - {"advance", "set", "freeze"}
-        if unknown:
-            raise AdminError(400, f"unknown clock keys: {sorted(unknown)}")
+        check_keys(body, ("advance", "set", "freeze"))
         try:
             if "freeze" in body:
                 emu.clock.freeze(bool(body["freeze"]))
@@ -100,8 +111,17 @@ def config():
     with backend.lock:
         org = backend.default_org().org
         if request.method == "POST":
+            body = read_body()
+            settings = org.config.as_dict()
+            misplaced = [key for key in body if key in settings]
+            check_keys(body, ("salesforce",), hint=f'; org settings go under "salesforce": '
+                       f'{{"salesforce": {{"{misplaced[0]}": ...}}}}' if misplaced else "")
+            values = body.get("salesforce", {})
+            if not isinstance(values, dict):
+                raise AdminError(400, "salesforce: must be an object of org settings")
+            check_keys(values, list(settings), "salesforce.")
             try:
-                org.config.update(read_body().get("salesforce", {}))
+                org.config.update(values)
             except (KeyError, ValueError, TypeError) as exc:
                 raise AdminError(400, f"bad config value: {exc}") from None
         return json_response({"salesforce": org.config.as_dict()})
@@ -109,13 +129,13 @@ def config():
 
 @bp.post("/snapshot")
 def snapshot():
-    name = str(read_body().get("name", "default"))
+    name = str(check_keys(read_body(), ("name",)).get("name", "default"))
     return json_response({"snapshot": current_emulator().snapshot(name)})
 
 
 @bp.post("/restore")
 def restore():
-    name = str(read_body().get("name", "default"))
+    name = str(check_keys(read_body(), ("name",)).get("name", "default"))
     try:
         current_emulator().restore(name)
     except KeyError:
@@ -130,9 +150,12 @@ def faults():
     fault_set = current_emulator().faults
     if request.method == "POST":
         body = read_body()
+        if "faults" in body:  # {"faults": [rule, ...]}; otherwise the body is one rule
+            check_keys(body, ("faults",))
+            if not isinstance(body["faults"], list):
+                raise AdminError(400, "faults: must be a list of fault rules")
         try:
-            added = fault_set.add_many(body["faults"]) if set(body) == {"faults"} and isinstance(
-                body["faults"], list) else [fault_set.add(body)]
+            added = fault_set.add_many(body["faults"]) if "faults" in body else [fault_set.add(body)]
         except FaultError as exc:
             raise AdminError(400, f"invalid fault rule: {exc}") from None
         return json_response({"faults": [rule.as_dict() for rule in added]}, 201)

@@ -15,6 +15,7 @@ then retires; ``times: N`` retires any rule after N matches. Rules never touch
 """
 from __future__ import annotations
 
+import difflib
 import fnmatch
 import re
 import threading
@@ -83,7 +84,9 @@ def parse_rule(spec: Any, rule_id: str) -> FaultRule:
         raise FaultError("a fault rule must be an object")
     unknown = sorted(set(spec) - set(RULE_KEYS))
     if unknown:
-        raise FaultError(f"{unknown[0]}: unknown key (expected one of: {', '.join(RULE_KEYS)})")
+        close = difflib.get_close_matches(unknown[0], RULE_KEYS, n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise FaultError(f"{unknown[0]}: unknown key{hint} (expected one of: {', '.join(RULE_KEYS)})")
     path = spec.get("path", "*")
     if not isinstance(path, str) or not path:
         raise FaultError("path: must be a non-empty string (glob, or re:<regex>)")
