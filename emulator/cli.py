@@ -81,6 +81,8 @@ def _add_scenario_commands() -> None:
 
 
 _add_scenario_commands()
+from connector.campaign_sync.cli import campaign  # noqa: E402  (issue 13: Campaign-style sync verbs)
+main.add_command(campaign)
 
 if __name__ == "__main__":
     main()
