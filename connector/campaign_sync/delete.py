@@ -14,10 +14,10 @@ from connector.salesforce import SalesforceClient, SalesforceError
 from connector.salesforce.collections import MAX_RECORDS, delete_many
 
 from .db import transaction
-from .errors import ConfigurationError, ProcessError
+from .errors import ConfigurationError
 from .importer import Clock, utc_now
 from .options import to_utc
-from .outcome import Outcome, from_collection_errors, store_process_error, store_rejects
+from .outcome import Outcome, from_collection_errors, process_failure, store_rejects
 
 
 @dataclass
@@ -57,11 +57,8 @@ def run_delete(client: SalesforceClient, conn: sqlite3.Connection, spec: DeleteS
             results = delete_many(client, [crm_id for _, crm_id in chunk])
         except SalesforceError as error:
             left = len(targets) - start
-            if not spec.process_errors:
-                raise ProcessError(f"delete {spec.activity} stopped, {left} ids left for the next run: {error}",
-                                   outcome) from error
-            store_process_error(conn, outcome, error, left)
-            return outcome
+            return process_failure(conn, outcome, error, left, spec.process_errors,
+                                   f"delete {spec.activity} stopped, {left} ids left for the next run")
         stamp = to_utc(now()).strftime("%Y-%m-%dT%H:%M:%S.000+0000")
         fresh = []
         with transaction(conn):

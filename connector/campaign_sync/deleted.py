@@ -17,10 +17,10 @@ from connector.salesforce.replication import MAX_AGE, get_deleted, parse_sf_date
 
 from .dates import parse_user_date
 from .db import transaction
-from .errors import ConfigurationError, DeletionWindowError, ProcessError
+from .errors import ConfigurationError, DeletionWindowError
 from .importer import Clock, utc_now
 from .options import to_utc
-from .outcome import Outcome, store_process_error
+from .outcome import Outcome, process_failure
 
 MINUTE = timedelta(minutes=1)
 
@@ -68,10 +68,8 @@ def run_deleted_import(client: SalesforceClient, conn: sqlite3.Connection, spec:
     except NotFound:
         raise ConfigurationError(f"unknown remote object {spec.sobject!r}") from None
     except SalesforceError as error:
-        if not spec.process_errors:
-            raise ProcessError(f"import of deleted {spec.sobject} failed: {error}", outcome) from error
-        store_process_error(conn, outcome, error, 0)
-        return outcome
+        return process_failure(conn, outcome, error, 0, spec.process_errors,
+                               f"import of deleted {spec.sobject} failed, nothing written")
     entries = [(e["id"], e["deletedDate"]) for e in answer["deletedRecords"]
                if start <= parse_sf_datetime(e["deletedDate"]) <= end_inclusive]
     outcome.rows_read = len(entries)

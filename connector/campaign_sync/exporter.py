@@ -41,10 +41,10 @@ from connector.salesforce.collections import create_many, update_many
 from . import journal
 from .db import transaction
 from .conversions import ConversionError, export_value, zone
-from .errors import ConfigurationError, ProcessError
+from .errors import ConfigurationError
 from .fieldspec import FieldMap, parse_all
 from .importer import Clock, utc_now
-from .outcome import Outcome, Reject, from_collection_errors, parse_bulk_error, store_process_error, store_rejects
+from .outcome import Outcome, Reject, from_collection_errors, parse_bulk_error, process_failure, store_rejects
 from .remote import RemoteObject
 
 MODES = ("bulk", "collections")
@@ -318,7 +318,11 @@ def run_export(client: SalesforceClient, conn: sqlite3.Connection, spec: ExportS
                                  "run it again with the same remote object to finish it")
     resumed = run is not None
     if run is None:
-        run = _start(client, conn, spec)
+        try:
+            run = _start(client, conn, spec)
+        except SalesforceError as error:
+            return process_failure(conn, outcome, error, 0, spec.process_errors,
+                                   f"export {spec.activity} could not start, nothing written")
         for row in conn.execute("SELECT recipient_id, error_symbol, error_message FROM export_journal "
                                 "WHERE run_id = ? AND state = 'rejected'", (run.id,)):
             outcome.processed += 1
@@ -330,11 +334,8 @@ def run_export(client: SalesforceClient, conn: sqlite3.Connection, spec: ExportS
         exporter.send_pending()
     except (SalesforceError, BulkJobTimeout) as error:
         pending = journal.unfinished(conn, run)
-        if not spec.process_errors:
-            raise ProcessError(f"export {spec.activity} stopped, {pending} rows kept for the next run: {error}",
-                               outcome) from error
-        store_process_error(conn, outcome, error, pending)
-        return outcome
+        return process_failure(conn, outcome, error, pending, spec.process_errors,
+                               f"export {spec.activity} stopped, {pending} rows kept for the next run")
     if spec.process_rejects and outcome.rejects:
         with transaction(conn):
             store_rejects(conn, spec.activity, "export", outcome.rejects)

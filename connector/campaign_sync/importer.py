@@ -18,11 +18,11 @@ from connector.salesforce import NotFound, SalesforceClient, SalesforceError
 
 from .conversions import ConversionError, import_value, zone
 from .db import transaction
-from .errors import ConfigurationError, ProcessError
+from .errors import ConfigurationError
 from .fieldspec import FieldMap, parse_all, parse_order
 from .filters import compile_filter
 from .options import format_option, option_name, parse_option, read_option, to_utc, write_option
-from .outcome import Outcome, Reject, store_process_error, store_rejects
+from .outcome import Outcome, Reject, process_failure, store_rejects
 from .remote import RemoteObject
 
 IDS_PER_QUERY = 300
@@ -131,7 +131,11 @@ def run_import(client: SalesforceClient, conn: sqlite3.Connection, spec: ImportS
     """Run the import; settings errors raise before anything is written, process errors are an outcome."""
     outcome = Outcome("import", spec.activity)
     tz = zone(spec.timezone)
-    plan = _plan(client, conn, spec, now)
+    try:
+        plan = _plan(client, conn, spec, now)
+    except SalesforceError as error:
+        return process_failure(conn, outcome, error, 0, spec.process_errors,
+                               f"import {spec.activity} could not start, nothing written")
     outcome.variables = {"crmOptionName": plan.option or "",
                          "crmStartImport": format_option(plan.start) if plan.start else "",
                          "crmEndDate": format_option(plan.end)}
@@ -160,9 +164,7 @@ def run_import(client: SalesforceClient, conn: sqlite3.Connection, spec: ImportS
             if plan.option:
                 write_option(conn, plan.option, format_option(plan.end))
     except SalesforceError as error:
-        read, outcome.processed = outcome.rows_read, 0
-        if not spec.process_errors:
-            raise ProcessError(f"import {spec.activity} failed, nothing written, the window "
-                               f"is read again next run: {error}", outcome) from error
-        store_process_error(conn, outcome, error, read)
+        outcome.processed = 0
+        return process_failure(conn, outcome, error, outcome.rows_read, spec.process_errors,
+                               f"import {spec.activity} failed, nothing written, the window is read again next run")
     return outcome

@@ -111,3 +111,13 @@ def store_process_error(conn: sqlite3.Connection, outcome: Outcome, error: BaseE
     outcome.process_errors.append(entry)
     outcome.pending = pending
     return entry
+
+
+def process_failure(conn: sqlite3.Connection, outcome: Outcome, error: BaseException, pending: int,
+                    handled: bool, message: str) -> Outcome:
+    """The seed's "process errors" outcome: recorded when `handled`, else raised as `ProcessError`."""
+    from .errors import ProcessError
+    if not handled:
+        raise ProcessError(f"{message}: {error}", outcome) from error
+    store_process_error(conn, outcome, error, pending)
+    return outcome
