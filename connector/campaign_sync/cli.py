@@ -77,7 +77,8 @@ def common(function: Callable) -> Callable:
             conn = open_db(kwargs["db"])
             try:
                 client = _login(kwargs)
-                outcome = function(client=client, conn=conn, now=_clock(kwargs["now"]), **kwargs)
+                clock = _clock(kwargs.pop("now"))
+                outcome = function(client=client, conn=conn, now=clock, **kwargs)
             finally:
                 conn.close()
         except ProcessError as error:
