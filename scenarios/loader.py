@@ -19,7 +19,7 @@ from .variables import BUILTIN_VARS, references
 
 SCHEMA_PATH = Path(__file__).with_name("schema.json")
 ACTIONS = ("request", "login", "connector", "advance_clock", "freeze_clock", "set_clock", "inject_fault",
-           "clear_faults")
+           "clear_faults", "campaign")
 PathKey = tuple  # a JSON path as a tuple of keys and indexes
 
 

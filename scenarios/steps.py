@@ -128,6 +128,9 @@ def run_action(step: dict[str, Any], ctx: RunContext) -> Result | None:
         return ctx.tokens.login(step["login"] or {})
     if "connector" in step:
         return run_connector(step["connector"], ctx)
+    if "campaign" in step:
+        from .campaign_step import run_campaign
+        return run_campaign(step["campaign"], ctx)
     for kind in ("advance_clock", "freeze_clock", "set_clock"):
         if kind in step:
             return run_clock(kind, step[kind], ctx)

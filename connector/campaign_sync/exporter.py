@@ -296,7 +296,7 @@ def _start(client: SalesforceClient, conn: sqlite3.Connection, spec: ExportSpec)
     except NotFound:
         raise ConfigurationError(f"unknown remote object {spec.sobject!r}") from None
     maps = [FieldMap(remote.field(m.remote, "mapped remote field")["name"], m.local, m.conversion)
-            for m in parse_all(spec.mapping)]
+            for m in parse_all(spec.mapping, unique="remote")]
     if not maps:
         raise ConfigurationError("an export needs at least one mapped field")
     if any(m.remote == "Id" for m in maps):

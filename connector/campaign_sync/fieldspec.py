@@ -42,14 +42,16 @@ class FieldMap:
         return cls(remote.strip(), local.strip(), conversion.strip())
 
 
-def parse_all(specs: Any) -> list[FieldMap]:
-    """A list of field mappings; duplicated local columns are refused."""
+def parse_all(specs: Any, unique: str = "local") -> list[FieldMap]:
+    """A list of field mappings; a target (`local` on import, `remote` on export) mapped twice is refused."""
     maps = [FieldMap.parse(s) for s in specs or []]
     seen: set[str] = set()
     for m in maps:
-        if m.local in seen:
-            raise ConfigurationError(f"local column {m.local!r} is mapped twice")
-        seen.add(m.local)
+        target = getattr(m, unique)
+        if target.lower() in seen:
+            raise ConfigurationError(f"{'local column' if unique == 'local' else 'remote field'} {target!r} "
+                                     "is mapped twice")
+        seen.add(target.lower())
     return maps
 
 

@@ -61,8 +61,8 @@ class Outcome:
     def reject(self, reject: Reject) -> None:
         """Keep a reject and warn once per rejected column (even when rejects are not processed)."""
         self.rejects.append(reject)
-        for column in reject.columns or ["(record)"]:
-            text = (f"{self.operation} rejected column {column} of "
+        for column in reject.columns or [None]:
+            text = (f"{self.operation} rejected {'column ' + column + ' of ' if column else ''}"
                     f"{'recipient ' + str(reject.recipient_id) if reject.recipient_id is not None else reject.crm_id}"
                     f": {reject.error_symbol}: {reject.error_message}")
             self.warnings.append(text)
