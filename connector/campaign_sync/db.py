@@ -55,14 +55,14 @@ MIGRATIONS: tuple[str, ...] = (
         rows_pending INTEGER NOT NULL
     );
     """,
-    # 2: the export journal (runs, batches sent, one row per record to export) and deleted objects
+    # 2: the export journal (runs, batches sent with their bodies, one row per record to export) and deletions
     """
     CREATE TABLE export_runs (
         id INTEGER PRIMARY KEY,
         activity TEXT NOT NULL,
         sobject TEXT NOT NULL,
         mode TEXT NOT NULL,
-        header TEXT NOT NULL,
+        settings TEXT NOT NULL,
         state TEXT NOT NULL CHECK (state IN ('running', 'done'))
     );
     CREATE UNIQUE INDEX export_runs_one_running ON export_runs (activity) WHERE state = 'running';
@@ -72,6 +72,7 @@ MIGRATIONS: tuple[str, ...] = (
         kind TEXT NOT NULL CHECK (kind IN ('bulk', 'collections')),
         operation TEXT NOT NULL,
         sent_at TEXT,
+        body TEXT NOT NULL,
         state TEXT NOT NULL CHECK (state IN ('sent', 'done', 'aborted'))
     );
     CREATE TABLE export_journal (
@@ -79,16 +80,14 @@ MIGRATIONS: tuple[str, ...] = (
         position INTEGER NOT NULL,
         recipient_id INTEGER NOT NULL,
         operation TEXT NOT NULL CHECK (operation IN ('insert', 'update')),
-        payload TEXT NOT NULL,
         state TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'done', 'rejected')),
-        batch_id TEXT REFERENCES export_batches (id),
+        batch_id TEXT,
         crm_id TEXT,
         error_symbol TEXT,
         error_message TEXT,
         PRIMARY KEY (run_id, position)
-    );
-    CREATE INDEX export_journal_state ON export_journal (run_id, state);
-    CREATE INDEX export_journal_batch ON export_journal (batch_id);
+    ) WITHOUT ROWID;
+    CREATE INDEX export_journal_pending ON export_journal (run_id, operation, position) WHERE state = 'pending';
     CREATE TABLE crm_deleted (
         crm_object TEXT NOT NULL,
         crm_id TEXT NOT NULL,
@@ -164,6 +163,8 @@ def open_db(path: str | os.PathLike[str]) -> sqlite3.Connection:
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA busy_timeout = 5000")
         version = _check_database(conn, str(location))
+        conn.execute("PRAGMA synchronous = NORMAL")  # with WAL: a commit survives a killed process
+        conn.execute("PRAGMA temp_store = MEMORY")
         if version == 0:
             conn.execute("PRAGMA journal_mode = WAL")
         migrate(conn, version)

@@ -1,25 +1,25 @@
 """Export to the CRM: insert, or update when the primary key is mapped; Bulk API 2.0 or Collections.
 
 Resume design (the seed: "resume after an error without exporting a record twice and
-without losing one"). The journal (:mod:`.journal`) records every row's intent before
-anything is sent, then each batch before it is sent:
+without losing one"). The journal (:mod:`.journal`) records every record's intent when
+the run starts, then each batch with the exact body sent before it goes out:
 
-- **Bulk API 2.0**: the job is created first, its id is recorded with its rows as
-  ``sent``, then the CSV is uploaded and the job closed. An interrupted run finds the job
-  on Salesforce: still ``Open`` (never closed, so Salesforce never processes its data) → it
-  is aborted and its rows are sent again; closed or finished → the run waits for it and
-  reads its successful and failed results, which echo every column sent. Update results
-  are matched on ``Id``; insert results on the row's content (identical rows are
-  interchangeable). Nothing is ever sent twice.
-- **Collections** (200 records per call): an interrupted update call is sent again
-  (updates are idempotent: the same values are written, no record is created). An
-  interrupted insert call is reconciled by querying back the records the session's user
-  created since the call (``CreatedById``, ``CreatedDate``) with the same values, excluding
-  Ids the journal already holds; only the rows not found are sent again. This relies on
-  no one changing those new records in between; prefer Bulk mode when that may happen.
+- **Bulk API 2.0**: the job is created first; its id, the CSV and its rows (``sent``) are
+  recorded; then the CSV is uploaded and the job closed. An interrupted run finds the job
+  on Salesforce: still ``Open`` (never closed, so Salesforce never processes its data) →
+  it is aborted and its rows are sent again; closed or finished → the run waits for it and
+  reads its successful and failed results, which echo every column sent, and matches them
+  to the recorded CSV rows (identical rows are interchangeable). Nothing is sent twice.
+- **Collections** (200 records per call): an interrupted update call is sent again (updates
+  are idempotent: the same values are written, no record is created). An interrupted insert
+  call is reconciled by querying back the records the session's user created since the call
+  (``CreatedById``, ``CreatedDate``) with the values recorded, excluding Ids the journal
+  already holds; only the rows not found are sent again. This relies on no one changing
+  those new records in between; prefer Bulk mode when that may happen.
 
 A failure that is not a reject (authentication, limits, retries exhausted, a failed job)
-ends the run as a process error; its rows stay pending or sent for the next run.
+ends the run as a process error; its rows stay pending or sent for the next run, which
+resumes with the settings the run started with.
 """
 from __future__ import annotations
 
@@ -32,15 +32,15 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from connector.salesforce import NotFound, SalesforceClient, SalesforceError
 from connector.salesforce.bulk2 import NULL, BulkJobTimeout, wait
 from connector.salesforce.collections import create_many, update_many
 
 from . import journal
-from .db import transaction
 from .conversions import ConversionError, export_value, zone
+from .db import transaction
 from .errors import ConfigurationError
 from .fieldspec import FieldMap, parse_all
 from .importer import Clock, utc_now
@@ -85,196 +85,9 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def _csv(header: list[str], rows: list[journal.JournalRow]) -> tuple[bytes, list[tuple[str, ...]]]:
-    """The CSV body and each row's cells (the key results are matched on)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
-    cells = [tuple(_cell(row.payload.get(name)) for name in header) for row in rows]
-    writer.writerows(cells)
-    return out.getvalue().encode("utf-8"), cells
-
-
-def _plan_rows(conn: sqlite3.Connection, spec: ExportSpec, remote: RemoteObject,
-               maps: list[FieldMap]) -> list[tuple[int, str, dict[str, Any] | None, tuple[str, str] | None]]:
-    """Each recipient's operation and converted payload (or a conversion reject)."""
-    tz = zone(spec.timezone)
-    query = "SELECT id, crm_object, crm_id, data FROM recipients"
-    params: list[Any] = []
-    if spec.recipients is not None:
-        query += f" WHERE id IN ({','.join('?' * len(spec.recipients))})"
-        params = list(spec.recipients)
-    planned = []
-    for row in conn.execute(query + " ORDER BY id", params):
-        data = json.loads(row["data"])
-        key = None
-        if spec.key == CRM_ID_KEY:
-            key = row["crm_id"] if (row["crm_object"] or "").lower() == remote.name.lower() else None
-        elif spec.key:
-            key = data.get(spec.key)
-        payload: dict[str, Any] = {"Id": key} if key else {}
-        try:
-            for m in maps:
-                payload[m.remote] = export_value(data.get(m.local), remote.type_of(m.remote), m.conversion, tz)
-        except ConversionError as error:
-            planned.append((row["id"], "update" if key else "insert", None, ("CONVERSION_ERROR", str(error))))
-            continue
-        planned.append((row["id"], "update" if key else "insert", payload, None))
-    return planned
-
-
-class _Exporter:
-    def __init__(self, client: SalesforceClient, conn: sqlite3.Connection, spec: ExportSpec, run: journal.Run,
-                 outcome: Outcome, now: Clock) -> None:
-        self.client, self.conn, self.spec, self.run, self.outcome, self.now = client, conn, spec, run, outcome, now
-        self.batch_size = spec.batch_size or DEFAULT_BATCH[run.mode]
-
-    # -- results -----------------------------------------------------------------------------
-    def _settle(self, batch_id: str, state: str, rows: list[journal.JournalRow],
-                results: dict[int, tuple[str, Any]]) -> None:
-        """results: position -> ("done", crm_id) | ("rejected", Reject); rows without one go back to pending."""
-        done, rejected, back = [], [], []
-        for row in rows:
-            found = results.get(row.position)
-            if found is None:
-                back.append(row.position)
-            elif found[0] == "done":
-                done.append((row.position, row.recipient_id, found[1]))
-                self.outcome.processed += 1
-                if row.operation == "insert":
-                    self.outcome.inserted += 1
-                else:
-                    self.outcome.updated += 1
-            else:
-                reject: Reject = found[1]
-                reject.recipient_id = row.recipient_id
-                reject.crm_id = row.payload.get("Id")
-                rejected.append((row.position, reject.error_symbol, reject.error_message))
-                self.outcome.processed += 1
-                self.outcome.reject(reject)
-        journal.settle(self.conn, self.run, batch_id, state, done, rejected, back)
-
-    # -- bulk --------------------------------------------------------------------------------
-    def _header(self, operation: str) -> list[str]:
-        return (["Id"] if operation == "update" else []) + [h for h in self.run.header if h != "Id"]
-
-    def _bulk_results(self, job_id: str, which: str) -> list[dict[str, str]]:
-        text = self.client.request("GET", f"jobs/ingest/{job_id}/{which}", headers={"Accept": "text/csv"}).text
-        return list(csv.DictReader(io.StringIO(text, newline="")))
-
-    def _bulk_reconcile(self, job_id: str, operation: str) -> None:
-        rows = journal.batch_rows(self.conn, job_id)
-        try:
-            info = self.client.request("GET", f"jobs/ingest/{job_id}").json()
-        except NotFound:
-            info = {"id": job_id, "state": "Deleted"}
-        if info.get("state") == "Open":
-            # never closed: Salesforce will not process it; abort it and send its rows again
-            self.client.request("PATCH", f"jobs/ingest/{job_id}", json={"state": "Aborted"})
-            self._settle(job_id, "aborted", rows, {})
-            return
-        if info.get("state") == "Deleted":
-            raise JobEndedBadly(404, "NOT_FOUND", f"bulk job {job_id} of this export no longer exists on "
-                                                  "Salesforce; its rows cannot be reconciled")
-        if info.get("state") not in ("JobComplete", "Failed", "Aborted"):
-            info = wait(self.client, "ingest", job_id, self.spec.poll_interval, self.spec.poll_timeout,
-                        self.spec.sleep)
-        header = self._header(operation)
-        by_content: dict[tuple[str, ...], list[int]] = defaultdict(list)
-        _body, cells = _csv(header, rows)
-        for row, cell in zip(rows, cells):
-            by_content[cell].append(row.position)
-        results: dict[int, tuple[str, Any]] = {}
-        for kind, which in (("done", "successfulResults"), ("rejected", "failedResults")):
-            for result in self._bulk_results(job_id, which):
-                positions = by_content.get(tuple(result.get(name, "") for name in header))
-                if not positions:
-                    continue
-                position = positions.pop(0)
-                if kind == "done":
-                    results[position] = ("done", result.get("sf__Id") or result.get("Id"))
-                else:
-                    results[position] = ("rejected", parse_bulk_error(result.get("sf__Error", "")))
-        self._settle(job_id, "done", rows, results)
-        if info.get("state") != "JobComplete":
-            raise JobEndedBadly(400, info.get("state", "").upper() or "FAILED",
-                                f"bulk job {job_id} ended {info.get('state')}: {info.get('errorMessage', '')}")
-
-    def _bulk_batch(self, operation: str, rows: list[journal.JournalRow]) -> None:
-        header = self._header(operation)
-        body, _cells = _csv(header, rows)
-        job = self.client.request("POST", "jobs/ingest", json={
-            "object": self.run.sobject, "operation": operation, "contentType": "CSV", "lineEnding": "LF"}).json()
-        journal.mark_sent(self.conn, self.run, job["id"], "bulk", operation, rows)
-        self.client.request("PUT", f"jobs/ingest/{job['id']}/batches", data=body,
-                            headers={"Content-Type": "text/csv"})
-        self.client.request("PATCH", f"jobs/ingest/{job['id']}", json={"state": "UploadComplete"})
-        self._bulk_reconcile(job["id"], operation)
-
-    # -- collections ------------------------------------------------------------------------------
-    def _collections_batch(self, operation: str, rows: list[journal.JournalRow]) -> None:
-        batch_id = f"collections-{uuid.uuid4().hex}"
-        sent_at = (self.now() - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
-        journal.mark_sent(self.conn, self.run, batch_id, "collections", operation, rows, sent_at)
-        records = [dict(row.payload) for row in rows]
-        send = create_many if operation == "insert" else update_many
-        answers = send(self.client, self.run.sobject, records)
-        results: dict[int, tuple[str, Any]] = {}
-        for row, answer in zip(rows, answers):
-            if answer.get("success"):
-                results[row.position] = ("done", answer.get("id") or row.payload.get("Id"))
-            else:
-                results[row.position] = ("rejected", from_collection_errors(answer.get("errors", [])))
-        self._settle(batch_id, "done", rows, results)
-
-    def _collections_reconcile(self, batch: sqlite3.Row) -> None:
-        rows = journal.batch_rows(self.conn, batch["id"])
-        if batch["operation"] == "update" or not rows:
-            self._settle(batch["id"], "aborted", rows, {})  # updates are idempotent: send them again
-            return
-        user_id = self._user_id()
-        fields = self.run.header
-        soql = (f"SELECT Id, {', '.join(fields)} FROM {self.run.sobject} WHERE CreatedById = '{user_id}' "
-                f"AND CreatedDate >= {batch['sent_at']} ORDER BY CreatedDate, Id")
-        known = journal.known_ids(self.conn, self.run)
-        wanted: dict[tuple[str, ...], list[int]] = defaultdict(list)
-        for row in rows:
-            wanted[tuple(_norm(row.payload.get(name)) for name in fields)].append(row.position)
-        results: dict[int, tuple[str, Any]] = {}
-        for record in self.client.query(soql):
-            if record["Id"] in known:
-                continue
-            positions = wanted.get(tuple(_norm(record.get(name)) for name in fields))
-            if positions:
-                results[positions.pop(0)] = ("done", record["Id"])
-        self._settle(batch["id"], "done", rows, results)
-
-    def _user_id(self) -> str:
-        token = self.client.token
-        if token is not None and token.id:
-            return token.id.rstrip("/").rsplit("/", 1)[-1]
-        return self.client.userinfo()["user_id"]
-
-    # -- the run -----------------------------------------------------------------------------------
-    def resume(self) -> None:
-        for batch in journal.sent_batches(self.conn, self.run):
-            if batch["kind"] == "bulk":
-                self._bulk_reconcile(batch["id"], batch["operation"])
-            else:
-                self._collections_reconcile(batch)
-
-    def send_pending(self) -> None:
-        for operation in ("update", "insert"):
-            while rows := journal.pending(self.conn, self.run, operation, self.batch_size):
-                if self.run.mode == "bulk":
-                    self._bulk_batch(operation, rows)
-                else:
-                    self._collections_batch(operation, rows)
-
-
 def _norm(value: Any) -> str:
     """Values compared when querying back: numbers by value, datetimes to the second."""
-    if value is None:
+    if value is None or value == NULL:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -286,11 +99,218 @@ def _norm(value: Any) -> str:
     return text
 
 
+class _Exporter:
+    def __init__(self, client: SalesforceClient, conn: sqlite3.Connection, spec: ExportSpec, run: journal.Run,
+                 outcome: Outcome, now: Clock) -> None:
+        self.client, self.conn, self.spec, self.run, self.outcome, self.now = client, conn, spec, run, outcome, now
+        settings = run.settings
+        self.maps = [FieldMap(*m) for m in settings["mapping"]]
+        self.types: dict[str, str] = settings["types"]
+        self.key: str | None = settings["key"]
+        self.tz = zone(settings["timezone"])
+        self.batch_size = spec.batch_size or DEFAULT_BATCH[run.mode]
+
+    # -- payloads ------------------------------------------------------------------------------
+    def _header(self, operation: str) -> list[str]:
+        return (["Id"] if operation == "update" else []) + [m.remote for m in self.maps]
+
+    def _payloads(self, rows: list[journal.JournalRow]) -> tuple[list[journal.JournalRow], list[dict[str, Any]]]:
+        """The rows that can be sent and their payloads; the others are rejected now."""
+        kept, payloads, rejected = [], [], []
+        for row in rows:
+            payload: dict[str, Any] = {}
+            if row.operation == "update":
+                key = row.crm_id if self.key == CRM_ID_KEY else row.data.get(self.key or "")
+                if not key:
+                    rejected.append((row, Reject("MISSING_KEY", f"the primary key {self.key} has no value")))
+                    continue
+                payload["Id"] = key
+            try:
+                for m in self.maps:
+                    payload[m.remote] = export_value(row.data.get(m.local), self.types[m.remote], m.conversion,
+                                                     self.tz)
+            except ConversionError as error:
+                rejected.append((row, Reject("CONVERSION_ERROR", str(error))))
+                continue
+            kept.append(row)
+            payloads.append(payload)
+        if rejected:
+            journal.reject_now(self.conn, self.run, [(row.position, r.error_symbol, r.error_message)
+                                                     for row, r in rejected])
+            for row, reject in rejected:
+                self._count_reject(row.recipient_id, reject)
+        return kept, payloads
+
+    def _count_reject(self, recipient_id: int, reject: Reject, crm_id: str | None = None) -> None:
+        reject.recipient_id, reject.crm_id = recipient_id, crm_id
+        self.outcome.processed += 1
+        self.outcome.reject(reject)
+
+    def _settle(self, batch_id: str, state: str, operation: str, positions: list[int], recipients: dict[int, int],
+                keys: dict[int, str | None], results: dict[int, tuple[str, Any]]) -> None:
+        """results: position -> ("done", crm_id) | ("rejected", Reject); rows without one go back to pending."""
+        done, rejected = [], []
+        for position in positions:
+            found = results.get(position)
+            if found is None:
+                continue
+            if found[0] == "done":
+                done.append((position, found[1]))
+            else:
+                rejected.append((position, found[1]))
+        journal.settle(self.conn, self.run, batch_id, state, done,
+                       [(p, r.error_symbol, r.error_message) for p, r in rejected])
+        self.outcome.processed += len(done)
+        if operation == "insert":
+            self.outcome.inserted += len(done)
+        else:
+            self.outcome.updated += len(done)
+        for position, reject in rejected:
+            self._count_reject(recipients.get(position, position), reject, keys.get(position))
+
+    # -- bulk ----------------------------------------------------------------------------------
+    def _bulk_results(self, job_id: str, which: str, header: list[str]) -> Iterator[tuple[dict, tuple]]:
+        """(the sf__ columns, the sent columns' values) of each result row."""
+        text = self.client.request("GET", f"jobs/ingest/{job_id}/{which}", headers={"Accept": "text/csv"}).text
+        reader = csv.reader(io.StringIO(text, newline=""))
+        columns = next(reader, [])
+        extra = [i for i, name in enumerate(columns) if name.startswith("sf__")]
+        sent = [columns.index(name) for name in header] if set(header) <= set(columns) else None
+        for values in reader:
+            if values:
+                yield {columns[i]: values[i] for i in extra}, (tuple(values[i] for i in sent) if sent else ())
+
+    def _bulk_reconcile(self, job_id: str, operation: str, body: str, positions: list[int] | None = None) -> None:
+        if positions is None:
+            positions = journal.batch_positions(self.conn, self.run, job_id)
+        try:
+            info = self.client.request("GET", f"jobs/ingest/{job_id}").json()
+        except NotFound:
+            raise JobEndedBadly(404, "NOT_FOUND", f"bulk job {job_id} of this export no longer exists on "
+                                                  "Salesforce; its rows cannot be reconciled") from None
+        if info.get("state") == "Open":
+            # never closed: Salesforce will not process it; abort it and send its rows again
+            self.client.request("PATCH", f"jobs/ingest/{job_id}", json={"state": "Aborted"})
+            self._settle(job_id, "aborted", operation, positions, {}, {}, {})
+            return
+        if info.get("state") not in ("JobComplete", "Failed", "Aborted"):
+            info = wait(self.client, "ingest", job_id, self.spec.poll_interval, self.spec.poll_timeout,
+                        self.spec.sleep)
+        reader = csv.reader(io.StringIO(body, newline=""))
+        header = next(reader)
+        by_content: dict[tuple[str, ...], list[int]] = defaultdict(list)
+        keys: dict[int, str | None] = {}
+        for position, cells in zip(positions, reader):
+            by_content[tuple(cells)].append(position)
+            if operation == "update":
+                keys[position] = cells[0]
+        results: dict[int, tuple[str, Any]] = {}
+        for kind, which in (("done", "successfulResults"), ("rejected", "failedResults")):
+            for found, key in self._bulk_results(job_id, which, header):
+                matches = by_content.get(key)
+                if not matches:
+                    continue
+                position = matches.pop(0)
+                results[position] = (("done", found.get("sf__Id")) if kind == "done"
+                                     else ("rejected", parse_bulk_error(found.get("sf__Error", ""))))
+        self._settle(job_id, "done", operation, positions, self._recipients(positions), keys, results)
+        if info.get("state") != "JobComplete":
+            raise JobEndedBadly(400, info.get("state", "").upper() or "FAILED",
+                                f"bulk job {job_id} ended {info.get('state')}: {info.get('errorMessage', '')}")
+
+    def _recipients(self, positions: list[int]) -> dict[int, int]:
+        return {p: p for p in positions}  # a run's position is its recipient's id
+
+    def _bulk_batch(self, operation: str, rows: list[journal.JournalRow], payloads: list[dict[str, Any]]) -> None:
+        header = self._header(operation)
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows([_cell(p.get(name)) for name in header] for p in payloads)
+        body = out.getvalue()
+        job = self.client.request("POST", "jobs/ingest", json={
+            "object": self.run.sobject, "operation": operation, "contentType": "CSV", "lineEnding": "LF"}).json()
+        journal.mark_sent(self.conn, self.run, job["id"], "bulk", operation, rows[0].position, rows[-1].position,
+                          body)
+        self.client.request("PUT", f"jobs/ingest/{job['id']}/batches", data=body.encode("utf-8"),
+                            headers={"Content-Type": "text/csv"})
+        self.client.request("PATCH", f"jobs/ingest/{job['id']}", json={"state": "UploadComplete"})
+        self._bulk_reconcile(job["id"], operation, body, [row.position for row in rows])
+
+    # -- collections ---------------------------------------------------------------------------
+    def _collections_batch(self, operation: str, rows: list[journal.JournalRow],
+                           payloads: list[dict[str, Any]]) -> None:
+        batch_id = f"collections-{uuid.uuid4().hex}"
+        sent_at = (self.now() - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        journal.mark_sent(self.conn, self.run, batch_id, "collections", operation, rows[0].position,
+                          rows[-1].position, json.dumps(payloads), sent_at)
+        send = create_many if operation == "insert" else update_many
+        answers = send(self.client, self.run.sobject, payloads)
+        results: dict[int, tuple[str, Any]] = {}
+        for row, payload, answer in zip(rows, payloads, answers):
+            if answer.get("success"):
+                results[row.position] = ("done", answer.get("id") or payload.get("Id"))
+            else:
+                results[row.position] = ("rejected", from_collection_errors(answer.get("errors", [])))
+        positions = [row.position for row in rows]
+        self._settle(batch_id, "done", operation, positions, self._recipients(positions),
+                     {row.position: payload.get("Id") for row, payload in zip(rows, payloads)}, results)
+
+    def _collections_reconcile(self, batch: sqlite3.Row) -> None:
+        positions = journal.batch_positions(self.conn, self.run, batch["id"])
+        if batch["operation"] == "update" or not positions:
+            self._settle(batch["id"], "aborted", batch["operation"], positions, {}, {}, {})  # idempotent: resend
+            return
+        payloads = json.loads(batch["body"])
+        fields = [m.remote for m in self.maps]
+        soql = (f"SELECT Id, {', '.join(fields)} FROM {self.run.sobject} WHERE CreatedById = '{self._user_id()}' "
+                f"AND CreatedDate >= {batch['sent_at']} ORDER BY CreatedDate, Id")
+        known = journal.known_ids(self.conn, self.run)
+        wanted: dict[tuple[str, ...], list[int]] = defaultdict(list)
+        for position, payload in zip(positions, payloads):
+            wanted[tuple(_norm(payload.get(name)) for name in fields)].append(position)
+        results: dict[int, tuple[str, Any]] = {}
+        for record in self.client.query(soql):
+            if record["Id"] in known:
+                continue
+            matches = wanted.get(tuple(_norm(record.get(name)) for name in fields))
+            if matches:
+                results[matches.pop(0)] = ("done", record["Id"])
+        self._settle(batch["id"], "done", "insert", positions, self._recipients(positions), {}, results)
+
+    def _user_id(self) -> str:
+        token = self.client.token
+        if token is not None and token.id:
+            return token.id.rstrip("/").rsplit("/", 1)[-1]
+        return self.client.userinfo()["user_id"]
+
+    # -- the run -------------------------------------------------------------------------------
+    def resume(self) -> None:
+        for batch in journal.sent_batches(self.conn, self.run):
+            if batch["kind"] == "bulk":
+                self._bulk_reconcile(batch["id"], batch["operation"], batch["body"])
+            else:
+                self._collections_reconcile(batch)
+
+    def send_pending(self) -> None:
+        for operation in ("update", "insert"):
+            while rows := journal.pending(self.conn, self.run, operation, self.batch_size):
+                kept, payloads = self._payloads(rows)
+                if not kept:
+                    continue
+                if self.run.mode == "bulk":
+                    self._bulk_batch(operation, kept, payloads)
+                else:
+                    self._collections_batch(operation, kept, payloads)
+
+
 def _start(client: SalesforceClient, conn: sqlite3.Connection, spec: ExportSpec) -> journal.Run:
+    """Check the settings against describe, then write the run and its rows."""
     if spec.mode not in MODES:
         raise ConfigurationError(f"unknown export mode {spec.mode!r} (bulk or collections)")
     if spec.batch_size is not None and not 1 <= spec.batch_size <= (200 if spec.mode == "collections" else 10**7):
         raise ConfigurationError(f"batch size {spec.batch_size} out of range for {spec.mode} mode")
+    zone(spec.timezone)
     try:
         remote = RemoteObject.fetch(client, spec.sobject)
     except NotFound:
@@ -304,8 +324,10 @@ def _start(client: SalesforceClient, conn: sqlite3.Connection, spec: ExportSpec)
     remote.check_writable([m.remote for m in maps], "insert")
     if spec.key:
         remote.check_writable([m.remote for m in maps], "update")
-    rows = _plan_rows(conn, spec, remote, maps)
-    return journal.start_run(conn, spec.activity, remote.name, spec.mode, [m.remote for m in maps], rows)
+    settings = {"mapping": [[m.remote, m.local, m.conversion] for m in maps],
+                "types": {m.remote: remote.type_of(m.remote) for m in maps}, "key": spec.key,
+                "timezone": spec.timezone}
+    return journal.start_run(conn, spec.activity, remote.name, spec.mode, settings, spec.key, spec.recipients)
 
 
 def run_export(client: SalesforceClient, conn: sqlite3.Connection, spec: ExportSpec,
@@ -323,10 +345,6 @@ def run_export(client: SalesforceClient, conn: sqlite3.Connection, spec: ExportS
         except SalesforceError as error:
             return process_failure(conn, outcome, error, 0, spec.process_errors,
                                    f"export {spec.activity} could not start, nothing written")
-        for row in conn.execute("SELECT recipient_id, error_symbol, error_message FROM export_journal "
-                                "WHERE run_id = ? AND state = 'rejected'", (run.id,)):
-            outcome.processed += 1
-            outcome.reject(Reject(row[1], row[2], [], row[0]))
     exporter = _Exporter(client, conn, spec, run, outcome, now)
     outcome.variables = {"runId": str(run.id), "resumed": "true" if resumed else "false", "mode": run.mode}
     try:

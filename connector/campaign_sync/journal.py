@@ -1,18 +1,19 @@
 """The export journal in SQLite: which records a run exports, what was sent where, what came back.
 
-A run's rows are written once, when it starts (``pending``). Before a batch goes out,
-its rows are marked ``sent`` with the batch id (the Bulk API job id, or a local id for a
-collections call) in the same transaction that records the batch; the results then turn
-them ``done`` (with the CRM Id) or ``rejected``, and link the recipients, in one
-transaction. A row is therefore always in exactly one of these states, and an
-interrupted run resumes from them.
+When a run starts, one row per recipient to export is written (``pending``, with its
+operation), in SQL, in one transaction, together with the run's settings. Before a batch
+goes out, its body (the CSV or JSON sent) is recorded with its id (the Bulk API job id, or
+a local id for a collections call) and its rows are marked ``sent``, in one transaction.
+The results then turn them ``done`` (with the CRM Id, linking the recipients) or
+``rejected``, or back to ``pending``, in one transaction. A row is always in exactly one
+of these states, and an interrupted run resumes from them.
 """
 from __future__ import annotations
 
 import json
 import sqlite3
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from .db import transaction
 
@@ -22,7 +23,8 @@ class JournalRow:
     position: int
     recipient_id: int
     operation: str
-    payload: dict[str, Any]
+    crm_id: str | None
+    data: dict[str, Any]
 
 
 @dataclass
@@ -31,7 +33,7 @@ class Run:
     activity: str
     sobject: str
     mode: str
-    header: list[str]
+    settings: dict[str, Any]
 
 
 def running(conn: sqlite3.Connection, activity: str) -> Run | None:
@@ -39,41 +41,53 @@ def running(conn: sqlite3.Connection, activity: str) -> Run | None:
     row = conn.execute("SELECT * FROM export_runs WHERE activity = ? AND state = 'running'", (activity,)).fetchone()
     if row is None:
         return None
-    return Run(row["id"], row["activity"], row["sobject"], row["mode"], json.loads(row["header"]))
+    return Run(row["id"], row["activity"], row["sobject"], row["mode"], json.loads(row["settings"]))
 
 
-def start_run(conn: sqlite3.Connection, activity: str, sobject: str, mode: str, header: list[str],
-              rows: Iterable[tuple[int, str, dict[str, Any] | None, tuple[str, str] | None]]) -> Run:
-    """Write a new run and all its rows at once: `(recipient_id, operation, payload, reject)`."""
+def start_run(conn: sqlite3.Connection, activity: str, sobject: str, mode: str, settings: dict[str, Any],
+              key: str | None, recipients: list[int] | None) -> Run:
+    """Write a new run and one pending row per recipient (update when it has the key, else insert)."""
+    if key == "crm_id":
+        operation, params = "CASE WHEN crm_id IS NOT NULL AND lower(crm_object) = lower(?) THEN 'update' " \
+                            "ELSE 'insert' END", [sobject]
+    elif key:
+        path = '$."' + key.replace('"', '') + '"'
+        operation, params = "CASE WHEN coalesce(json_extract(data, ?), '') != '' THEN 'update' ELSE 'insert' END", \
+            [path]
+    else:
+        operation, params = "'insert'", []
+    where = ""
+    if recipients is not None:
+        where = f" WHERE id IN ({','.join('?' * len(recipients))})"
     with transaction(conn):
-        cursor = conn.execute("INSERT INTO export_runs (activity, sobject, mode, header, state) "
-                              "VALUES (?, ?, ?, ?, 'running')", (activity, sobject, mode, json.dumps(header)))
-        run_id = cursor.lastrowid
-        conn.executemany(
-            "INSERT INTO export_journal (run_id, position, recipient_id, operation, payload, state, error_symbol, "
-            "error_message) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            ((run_id, position, recipient, operation, json.dumps(payload or {}, separators=(",", ":")),
-              "rejected" if reject else "pending", reject[0] if reject else None, reject[1] if reject else None)
-             for position, (recipient, operation, payload, reject) in enumerate(rows)))
-    return Run(run_id, activity, sobject, mode, header)
+        run_id = conn.execute("INSERT INTO export_runs (activity, sobject, mode, settings, state) "
+                              "VALUES (?, ?, ?, ?, 'running')",
+                              (activity, sobject, mode, json.dumps(settings))).lastrowid
+        conn.execute(f"INSERT INTO export_journal (run_id, position, recipient_id, operation, state) "
+                     f"SELECT ?, id, id, {operation}, 'pending' FROM recipients{where} ORDER BY id",
+                     [run_id, *params, *(recipients or [])])
+    return Run(run_id, activity, sobject, mode, settings)
 
 
 def pending(conn: sqlite3.Connection, run: Run, operation: str, limit: int) -> list[JournalRow]:
-    """The next pending rows of one operation, in journal order."""
-    rows = conn.execute("SELECT position, recipient_id, operation, payload FROM export_journal "
-                        "WHERE run_id = ? AND state = 'pending' AND operation = ? ORDER BY position LIMIT ?",
-                        (run.id, operation, limit)).fetchall()
-    return [JournalRow(r[0], r[1], r[2], json.loads(r[3])) for r in rows]
+    """The next pending rows of one operation, in journal order, with their recipient's current data."""
+    rows = conn.execute("SELECT j.position, j.recipient_id, j.operation, r.crm_id, r.crm_object, r.data "
+                        "FROM export_journal j JOIN recipients r ON r.id = j.recipient_id "
+                        "WHERE j.run_id = ? AND j.state = 'pending' AND j.operation = ? "
+                        "ORDER BY j.position LIMIT ?", (run.id, operation, limit)).fetchall()
+    loads = json.loads
+    return [JournalRow(r[0], r[1], r[2], r[3] if (r[4] or "").lower() == run.sobject.lower() else None, loads(r[5]))
+            for r in rows]
 
 
-def mark_sent(conn: sqlite3.Connection, run: Run, batch_id: str, kind: str, operation: str,
-              rows: list[JournalRow], sent_at: str | None = None) -> None:
-    """Record the batch and mark its rows sent, in one transaction (before the records go out)."""
+def mark_sent(conn: sqlite3.Connection, run: Run, batch_id: str, kind: str, operation: str, first: int,
+              last: int, body: str, sent_at: str | None = None) -> None:
+    """Record the batch with its body and mark its rows sent (the pending rows of `operation` in [first, last])."""
     with transaction(conn):
-        conn.execute("INSERT INTO export_batches (id, run_id, kind, operation, sent_at, state) "
-                     "VALUES (?, ?, ?, ?, ?, 'sent')", (batch_id, run.id, kind, operation, sent_at))
-        conn.executemany("UPDATE export_journal SET state = 'sent', batch_id = ? WHERE run_id = ? AND position = ?",
-                         ((batch_id, run.id, row.position) for row in rows))
+        conn.execute("INSERT INTO export_batches (id, run_id, kind, operation, sent_at, body, state) "
+                     "VALUES (?, ?, ?, ?, ?, ?, 'sent')", (batch_id, run.id, kind, operation, sent_at, body))
+        conn.execute("UPDATE export_journal SET state = 'sent', batch_id = ? WHERE run_id = ? AND state = 'pending' "
+                     "AND operation = ? AND position BETWEEN ? AND ?", (batch_id, run.id, operation, first, last))
 
 
 def sent_batches(conn: sqlite3.Connection, run: Run) -> list[sqlite3.Row]:
@@ -82,29 +96,41 @@ def sent_batches(conn: sqlite3.Connection, run: Run) -> list[sqlite3.Row]:
                         (run.id,)).fetchall()
 
 
-def batch_rows(conn: sqlite3.Connection, batch_id: str) -> list[JournalRow]:
-    rows = conn.execute("SELECT position, recipient_id, operation, payload FROM export_journal "
-                        "WHERE batch_id = ? AND state = 'sent' ORDER BY position", (batch_id,)).fetchall()
-    return [JournalRow(r[0], r[1], r[2], json.loads(r[3])) for r in rows]
+def batch_positions(conn: sqlite3.Connection, run: Run, batch_id: str) -> list[int]:
+    """Positions of the rows a batch sent whose results are not recorded yet, in order."""
+    return [r[0] for r in conn.execute("SELECT position FROM export_journal WHERE run_id = ? AND state = 'sent' "
+                                       "AND batch_id = ? ORDER BY position", (run.id, batch_id))]
 
 
-def settle(conn: sqlite3.Connection, run: Run, batch_id: str, state: str, done: list[tuple[int, int, str]],
-           rejected: list[tuple[int, str, str]], back: list[int]) -> None:
-    """Write a batch's results in one transaction.
-
-    `done`: (position, recipient_id, crm_id); `rejected`: (position, symbol, message);
-    `back`: positions not processed, pending again.
-    """
+def reject_now(conn: sqlite3.Connection, run: Run, rejected: list[tuple[int, str, str]]) -> None:
+    """Reject rows before they are sent (a value the conversion cannot read)."""
     with transaction(conn):
-        conn.executemany("UPDATE export_journal SET state = 'done', crm_id = ? WHERE run_id = ? AND position = ?",
-                         ((crm_id, run.id, position) for position, _recipient, crm_id in done))
-        conn.executemany("UPDATE recipients SET crm_object = ?, crm_id = ? WHERE id = ? AND crm_id IS NOT ?",
-                         ((run.sobject, crm_id, recipient, crm_id) for _position, recipient, crm_id in done))
         conn.executemany("UPDATE export_journal SET state = 'rejected', error_symbol = ?, error_message = ? "
                          "WHERE run_id = ? AND position = ?",
                          ((symbol, message, run.id, position) for position, symbol, message in rejected))
-        conn.executemany("UPDATE export_journal SET state = 'pending', batch_id = NULL WHERE run_id = ? AND position = ?",
-                         ((run.id, position) for position in back))
+
+
+def settle(conn: sqlite3.Connection, run: Run, batch_id: str, state: str, done: list[tuple[int, str]],
+           rejected: list[tuple[int, str, str]]) -> None:
+    """Write a batch's results in one transaction; its rows without a result are pending again.
+
+    `done`: (position, crm_id); `rejected`: (position, symbol, message).
+    """
+    with transaction(conn):
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS settled (position INTEGER PRIMARY KEY, crm_id TEXT)")
+        conn.execute("DELETE FROM temp.settled")
+        conn.executemany("INSERT INTO temp.settled (position, crm_id) VALUES (?, ?)", done)
+        conn.execute("UPDATE export_journal SET state = 'done', crm_id = s.crm_id FROM temp.settled s "
+                     "WHERE export_journal.run_id = ? AND export_journal.position = s.position", (run.id,))
+        conn.execute("UPDATE recipients SET crm_object = ?, crm_id = s.crm_id FROM temp.settled s "
+                     "JOIN export_journal j ON j.run_id = ? AND j.position = s.position "
+                     "WHERE recipients.id = j.recipient_id AND recipients.crm_id IS NOT s.crm_id",
+                     (run.sobject, run.id))
+        conn.executemany("UPDATE export_journal SET state = 'rejected', error_symbol = ?, error_message = ? "
+                         "WHERE run_id = ? AND position = ?",
+                         ((symbol, message, run.id, position) for position, symbol, message in rejected))
+        conn.execute("UPDATE export_journal SET state = 'pending', batch_id = NULL WHERE run_id = ? AND batch_id = ? "
+                     "AND state = 'sent'", (run.id, batch_id))
         conn.execute("UPDATE export_batches SET state = ? WHERE id = ?", (state, batch_id))
 
 
@@ -123,3 +149,4 @@ def known_ids(conn: sqlite3.Connection, run: Run) -> set[str]:
     """CRM Ids this run already recorded (never matched twice when querying back)."""
     return {r[0] for r in conn.execute("SELECT crm_id FROM export_journal WHERE run_id = ? AND crm_id IS NOT NULL",
                                        (run.id,))}
+

@@ -52,7 +52,8 @@ def add_recipients(conn, rows: list[dict], **columns) -> list[int]:
 
 
 def table(conn, name: str) -> list[dict]:
-    return [dict(r) for r in conn.execute(f"SELECT * FROM {name} ORDER BY rowid")]
+    order = "run_id, position" if name == "export_journal" else "rowid"
+    return [dict(r) for r in conn.execute(f"SELECT * FROM {name} ORDER BY {order}")]
 
 
 def later(clock, **delta) -> None:
