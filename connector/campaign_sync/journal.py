@@ -46,7 +46,10 @@ def running(conn: sqlite3.Connection, activity: str) -> Run | None:
 
 def start_run(conn: sqlite3.Connection, activity: str, sobject: str, mode: str, settings: dict[str, Any],
               key: str | None, recipients: list[int] | None) -> Run:
-    """Write a new run and one pending row per recipient (update when it has the key, else insert)."""
+    """Write a new run and one pending row per recipient (update when it has the key, else insert).
+
+    A row's position is its recipient's id, so rows are sent in recipient order.
+    """
     if key == "crm_id":
         operation, params = "CASE WHEN crm_id IS NOT NULL AND lower(crm_object) = lower(?) THEN 'update' " \
                             "ELSE 'insert' END", [sobject]
@@ -72,7 +75,8 @@ def start_run(conn: sqlite3.Connection, activity: str, sobject: str, mode: str, 
 def pending(conn: sqlite3.Connection, run: Run, operation: str, limit: int) -> list[JournalRow]:
     """The next pending rows of one operation, in journal order, with their recipient's current data."""
     rows = conn.execute("SELECT j.position, j.recipient_id, j.operation, r.crm_id, r.crm_object, r.data "
-                        "FROM export_journal j JOIN recipients r ON r.id = j.recipient_id "
+                        "FROM export_journal j INDEXED BY export_journal_pending "
+                        "JOIN recipients r ON r.id = j.recipient_id "
                         "WHERE j.run_id = ? AND j.state = 'pending' AND j.operation = ? "
                         "ORDER BY j.position LIMIT ?", (run.id, operation, limit)).fetchall()
     loads = json.loads
@@ -122,10 +126,9 @@ def settle(conn: sqlite3.Connection, run: Run, batch_id: str, state: str, done: 
         conn.executemany("INSERT INTO temp.settled (position, crm_id) VALUES (?, ?)", done)
         conn.execute("UPDATE export_journal SET state = 'done', crm_id = s.crm_id FROM temp.settled s "
                      "WHERE export_journal.run_id = ? AND export_journal.position = s.position", (run.id,))
+        # a run's position is its recipient's id (see start_run)
         conn.execute("UPDATE recipients SET crm_object = ?, crm_id = s.crm_id FROM temp.settled s "
-                     "JOIN export_journal j ON j.run_id = ? AND j.position = s.position "
-                     "WHERE recipients.id = j.recipient_id AND recipients.crm_id IS NOT s.crm_id",
-                     (run.sobject, run.id))
+                     "WHERE recipients.id = s.position AND recipients.crm_id IS NOT s.crm_id", (run.sobject,))
         conn.executemany("UPDATE export_journal SET state = 'rejected', error_symbol = ?, error_message = ? "
                          "WHERE run_id = ? AND position = ?",
                          ((symbol, message, run.id, position) for position, symbol, message in rejected))
