@@ -180,7 +180,8 @@ class _Exporter:
             if values:
                 yield {columns[i]: values[i] for i in extra}, (tuple(values[i] for i in sent) if sent else ())
 
-    def _bulk_reconcile(self, job_id: str, operation: str, body: str, positions: list[int] | None = None) -> None:
+    def _bulk_reconcile(self, job_id: str, operation: str, body: str, positions: list[int] | None = None,
+                        cells: list[list[str]] | None = None) -> None:
         if positions is None:
             positions = journal.batch_positions(self.conn, self.run, job_id)
         try:
@@ -196,14 +197,16 @@ class _Exporter:
         if info.get("state") not in ("JobComplete", "Failed", "Aborted"):
             info = wait(self.client, "ingest", job_id, self.spec.poll_interval, self.spec.poll_timeout,
                         self.spec.sleep)
-        reader = csv.reader(io.StringIO(body, newline=""))
-        header = next(reader)
+        if cells is None:
+            reader = csv.reader(io.StringIO(body, newline=""))
+            cells = list(reader)
+        header, *cells = cells
         by_content: dict[tuple[str, ...], list[int]] = defaultdict(list)
         keys: dict[int, str | None] = {}
-        for position, cells in zip(positions, reader):
-            by_content[tuple(cells)].append(position)
+        for position, values in zip(positions, cells):
+            by_content[tuple(values)].append(position)
             if operation == "update":
-                keys[position] = cells[0]
+                keys[position] = values[0]
         results: dict[int, tuple[str, Any]] = {}
         for kind, which in (("done", "successfulResults"), ("rejected", "failedResults")):
             for found, key in self._bulk_results(job_id, which, header):
@@ -225,8 +228,8 @@ class _Exporter:
         header = self._header(operation)
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows([_cell(p.get(name)) for name in header] for p in payloads)
+        cells = [header] + [[_cell(p.get(name)) for name in header] for p in payloads]
+        writer.writerows(cells)
         body = out.getvalue()
         job = self.client.request("POST", "jobs/ingest", json={
             "object": self.run.sobject, "operation": operation, "contentType": "CSV", "lineEnding": "LF"}).json()
@@ -235,7 +238,7 @@ class _Exporter:
         self.client.request("PUT", f"jobs/ingest/{job['id']}/batches", data=body.encode("utf-8"),
                             headers={"Content-Type": "text/csv"})
         self.client.request("PATCH", f"jobs/ingest/{job['id']}", json={"state": "UploadComplete"})
-        self._bulk_reconcile(job["id"], operation, body, [row.position for row in rows])
+        self._bulk_reconcile(job["id"], operation, body, [row.position for row in rows], cells)
 
     # -- collections ---------------------------------------------------------------------------
     def _collections_batch(self, operation: str, rows: list[journal.JournalRow],

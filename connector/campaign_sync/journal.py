@@ -74,13 +74,15 @@ def start_run(conn: sqlite3.Connection, activity: str, sobject: str, mode: str, 
 
 def pending(conn: sqlite3.Connection, run: Run, operation: str, limit: int) -> list[JournalRow]:
     """The next pending rows of one operation, in journal order, with their recipient's current data."""
-    rows = conn.execute("SELECT j.position, j.recipient_id, j.operation, r.crm_id, r.crm_object, r.data "
+    cursor = conn.cursor()
+    cursor.row_factory = None  # plain tuples: this reads up to a whole batch
+    rows = cursor.execute("SELECT j.position, j.recipient_id, j.operation, r.crm_id, r.crm_object, r.data "
                         "FROM export_journal j INDEXED BY export_journal_pending "
                         "JOIN recipients r ON r.id = j.recipient_id "
                         "WHERE j.run_id = ? AND j.state = 'pending' AND j.operation = ? "
                         "ORDER BY j.position LIMIT ?", (run.id, operation, limit)).fetchall()
-    loads = json.loads
-    return [JournalRow(r[0], r[1], r[2], r[3] if (r[4] or "").lower() == run.sobject.lower() else None, loads(r[5]))
+    loads, sobject = json.loads, run.sobject.lower()
+    return [JournalRow(r[0], r[1], r[2], r[3] if (r[4] or "").lower() == sobject else None, loads(r[5]))
             for r in rows]
 
 
