@@ -99,6 +99,27 @@ def _norm(value: Any) -> str:
     return text
 
 
+class _Matcher:
+    """Result rows → the position of the sent row with the same cells (identical rows taken in order)."""
+
+    def __init__(self, rows: Any) -> None:
+        self.first: dict[tuple[str, ...], int] = {}
+        self.more: dict[tuple[str, ...], list[int]] = {}
+        for position, cells in rows:
+            if cells in self.first:
+                self.more.setdefault(cells, []).append(position)
+            else:
+                self.first[cells] = position
+
+    def take(self, cells: tuple[str, ...]) -> int | None:
+        position = self.first.pop(cells, None)
+        if position is not None:
+            later = self.more.get(cells)
+            if later:
+                self.first[cells] = later.pop(0)
+        return position
+
+
 class _Exporter:
     def __init__(self, client: SalesforceClient, conn: sqlite3.Connection, spec: ExportSpec, run: journal.Run,
                  outcome: Outcome, now: Clock) -> None:
@@ -198,22 +219,19 @@ class _Exporter:
             info = wait(self.client, "ingest", job_id, self.spec.poll_interval, self.spec.poll_timeout,
                         self.spec.sleep)
         if cells is None:
-            reader = csv.reader(io.StringIO(body, newline=""))
-            cells = list(reader)
-        header, *cells = cells
-        by_content: dict[tuple[str, ...], list[int]] = defaultdict(list)
+            cells = [tuple(values) for values in csv.reader(io.StringIO(body, newline=""))]
+        header = list(cells[0])
+        matcher = _Matcher(zip(positions, cells[1:]))
+        del cells
         keys: dict[int, str | None] = {}
-        for position, values in zip(positions, cells):
-            by_content[tuple(values)].append(position)
-            if operation == "update":
-                keys[position] = values[0]
         results: dict[int, tuple[str, Any]] = {}
         for kind, which in (("done", "successfulResults"), ("rejected", "failedResults")):
             for found, key in self._bulk_results(job_id, which, header):
-                matches = by_content.get(key)
-                if not matches:
+                position = matcher.take(key)
+                if position is None:
                     continue
-                position = matches.pop(0)
+                if operation == "update":
+                    keys[position] = key[0]
                 results[position] = (("done", found.get("sf__Id")) if kind == "done"
                                      else ("rejected", parse_bulk_error(found.get("sf__Error", ""))))
         self._settle(job_id, "done", operation, positions, self._recipients(positions), keys, results)
@@ -224,21 +242,18 @@ class _Exporter:
     def _recipients(self, positions: list[int]) -> dict[int, int]:
         return {p: p for p in positions}  # a run's position is its recipient's id
 
-    def _bulk_batch(self, operation: str, rows: list[journal.JournalRow], payloads: list[dict[str, Any]]) -> None:
-        header = self._header(operation)
+    def _bulk_batch(self, operation: str, positions: list[int], cells: list[tuple[str, ...]]) -> None:
+        """Send one job; `cells` are the CSV rows, header first (tuples of strings: the GC skips them)."""
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        cells = [header] + [[_cell(p.get(name)) for name in header] for p in payloads]
-        writer.writerows(cells)
+        csv.writer(out, lineterminator="\n").writerows(cells)
         body = out.getvalue()
         job = self.client.request("POST", "jobs/ingest", json={
             "object": self.run.sobject, "operation": operation, "contentType": "CSV", "lineEnding": "LF"}).json()
-        journal.mark_sent(self.conn, self.run, job["id"], "bulk", operation, rows[0].position, rows[-1].position,
-                          body)
+        journal.mark_sent(self.conn, self.run, job["id"], "bulk", operation, positions[0], positions[-1], body)
         self.client.request("PUT", f"jobs/ingest/{job['id']}/batches", data=body.encode("utf-8"),
                             headers={"Content-Type": "text/csv"})
         self.client.request("PATCH", f"jobs/ingest/{job['id']}", json={"state": "UploadComplete"})
-        self._bulk_reconcile(job["id"], operation, body, [row.position for row in rows], cells)
+        self._bulk_reconcile(job["id"], operation, body, positions, cells)
 
     # -- collections ---------------------------------------------------------------------------
     def _collections_batch(self, operation: str, rows: list[journal.JournalRow],
@@ -295,16 +310,29 @@ class _Exporter:
             else:
                 self._collections_reconcile(batch)
 
+    def _send_next(self, operation: str) -> bool:
+        """Send the next batch of pending rows; False when none is left."""
+        rows = journal.pending(self.conn, self.run, operation, self.batch_size)
+        if not rows:
+            return False
+        kept, payloads = self._payloads(rows)
+        del rows
+        if not kept:
+            return True
+        if self.run.mode == "collections":
+            self._collections_batch(operation, kept, payloads)
+            return True
+        header = self._header(operation)
+        positions = [row.position for row in kept]
+        cells = [tuple(header)] + [tuple([_cell(p.get(name)) for name in header]) for p in payloads]
+        del kept, payloads  # the records are many: let them go before Salesforce processes the job
+        self._bulk_batch(operation, positions, cells)
+        return True
+
     def send_pending(self) -> None:
         for operation in ("update", "insert"):
-            while rows := journal.pending(self.conn, self.run, operation, self.batch_size):
-                kept, payloads = self._payloads(rows)
-                if not kept:
-                    continue
-                if self.run.mode == "bulk":
-                    self._bulk_batch(operation, kept, payloads)
-                else:
-                    self._collections_batch(operation, kept, payloads)
+            while self._send_next(operation):
+                pass
 
 
 def _start(client: SalesforceClient, conn: sqlite3.Connection, spec: ExportSpec) -> journal.Run:
