@@ -82,7 +82,6 @@ MIGRATIONS: tuple[str, ...] = (
         operation TEXT NOT NULL CHECK (operation IN ('insert', 'update')),
         state TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'done', 'rejected')),
         batch_id TEXT,
-        crm_id TEXT,
         error_symbol TEXT,
         error_message TEXT,
         PRIMARY KEY (run_id, position)

@@ -167,27 +167,29 @@ class _Exporter:
         self.outcome.processed += 1
         self.outcome.reject(reject)
 
-    def _settle(self, batch_id: str, state: str, operation: str, positions: list[int], recipients: dict[int, int],
+    def _settle(self, batch_id: str, state: str, operation: str, positions: list[int],
                 keys: dict[int, str | None], results: dict[int, tuple[str, Any]]) -> None:
         """results: position -> ("done", crm_id) | ("rejected", Reject); rows without one go back to pending."""
-        done, rejected = [], []
+        links, rejected, back, done = [], [], [], 0
         for position in positions:
             found = results.get(position)
             if found is None:
-                continue
-            if found[0] == "done":
-                done.append((position, found[1]))
+                back.append(position)
+            elif found[0] == "done":
+                done += 1
+                if operation == "insert":
+                    links.append((position, found[1]))
             else:
                 rejected.append((position, found[1]))
-        journal.settle(self.conn, self.run, batch_id, state, done,
-                       [(p, r.error_symbol, r.error_message) for p, r in rejected])
-        self.outcome.processed += len(done)
+        journal.settle(self.conn, self.run, batch_id, state, links,
+                       [(p, r.error_symbol, r.error_message) for p, r in rejected], back)
+        self.outcome.processed += done
         if operation == "insert":
-            self.outcome.inserted += len(done)
+            self.outcome.inserted += done
         else:
-            self.outcome.updated += len(done)
+            self.outcome.updated += done
         for position, reject in rejected:
-            self._count_reject(recipients.get(position, position), reject, keys.get(position))
+            self._count_reject(position, reject, keys.get(position))  # a run's position is its recipient's id
 
     # -- bulk ----------------------------------------------------------------------------------
     def _bulk_results(self, job_id: str, which: str, header: list[str]) -> Iterator[tuple[dict, tuple]]:
@@ -213,7 +215,7 @@ class _Exporter:
         if info.get("state") == "Open":
             # never closed: Salesforce will not process it; abort it and send its rows again
             self.client.request("PATCH", f"jobs/ingest/{job_id}", json={"state": "Aborted"})
-            self._settle(job_id, "aborted", operation, positions, {}, {}, {})
+            self._settle(job_id, "aborted", operation, positions, {}, {})
             return
         if info.get("state") not in ("JobComplete", "Failed", "Aborted"):
             info = wait(self.client, "ingest", job_id, self.spec.poll_interval, self.spec.poll_timeout,
@@ -234,13 +236,10 @@ class _Exporter:
                     keys[position] = key[0]
                 results[position] = (("done", found.get("sf__Id")) if kind == "done"
                                      else ("rejected", parse_bulk_error(found.get("sf__Error", ""))))
-        self._settle(job_id, "done", operation, positions, self._recipients(positions), keys, results)
+        self._settle(job_id, "done", operation, positions, keys, results)
         if info.get("state") != "JobComplete":
             raise JobEndedBadly(400, info.get("state", "").upper() or "FAILED",
                                 f"bulk job {job_id} ended {info.get('state')}: {info.get('errorMessage', '')}")
-
-    def _recipients(self, positions: list[int]) -> dict[int, int]:
-        return {p: p for p in positions}  # a run's position is its recipient's id
 
     def _bulk_batch(self, operation: str, positions: list[int], cells: list[tuple[str, ...]]) -> None:
         """Send one job; `cells` are the CSV rows, header first (tuples of strings: the GC skips them)."""
@@ -270,14 +269,13 @@ class _Exporter:
                 results[row.position] = ("done", answer.get("id") or payload.get("Id"))
             else:
                 results[row.position] = ("rejected", from_collection_errors(answer.get("errors", [])))
-        positions = [row.position for row in rows]
-        self._settle(batch_id, "done", operation, positions, self._recipients(positions),
+        self._settle(batch_id, "done", operation, [row.position for row in rows],
                      {row.position: payload.get("Id") for row, payload in zip(rows, payloads)}, results)
 
     def _collections_reconcile(self, batch: sqlite3.Row) -> None:
         positions = journal.batch_positions(self.conn, self.run, batch["id"])
         if batch["operation"] == "update" or not positions:
-            self._settle(batch["id"], "aborted", batch["operation"], positions, {}, {}, {})  # idempotent: resend
+            self._settle(batch["id"], "aborted", batch["operation"], positions, {}, {})  # idempotent: resend
             return
         payloads = json.loads(batch["body"])
         fields = [m.remote for m in self.maps]
@@ -294,7 +292,7 @@ class _Exporter:
             matches = wanted.get(tuple(_norm(record.get(name)) for name in fields))
             if matches:
                 results[matches.pop(0)] = ("done", record["Id"])
-        self._settle(batch["id"], "done", "insert", positions, self._recipients(positions), {}, results)
+        self._settle(batch["id"], "done", "insert", positions, {}, results)
 
     def _user_id(self) -> str:
         token = self.client.token

@@ -4,8 +4,8 @@ When a run starts, one row per recipient to export is written (``pending``, with
 operation), in SQL, in one transaction, together with the run's settings. Before a batch
 goes out, its body (the CSV or JSON sent) is recorded with its id (the Bulk API job id, or
 a local id for a collections call) and its rows are marked ``sent``, in one transaction.
-The results then turn them ``done`` (with the CRM Id, linking the recipients) or
-``rejected``, or back to ``pending``, in one transaction. A row is always in exactly one
+The results then turn them ``done`` (an inserted record's new CRM Id is written on its
+recipient) or ``rejected``, or back to ``pending``, in one transaction. A row is always in exactly one
 of these states, and an interrupted run resumes from them.
 """
 from __future__ import annotations
@@ -116,26 +116,29 @@ def reject_now(conn: sqlite3.Connection, run: Run, rejected: list[tuple[int, str
                          ((symbol, message, run.id, position) for position, symbol, message in rejected))
 
 
-def settle(conn: sqlite3.Connection, run: Run, batch_id: str, state: str, done: list[tuple[int, str]],
-           rejected: list[tuple[int, str, str]]) -> None:
-    """Write a batch's results in one transaction; its rows without a result are pending again.
+def settle(conn: sqlite3.Connection, run: Run, batch_id: str, state: str, links: list[tuple[int, str]],
+           rejected: list[tuple[int, str, str]], back: list[int]) -> None:
+    """Write a batch's results in one transaction.
 
-    `done`: (position, crm_id); `rejected`: (position, symbol, message).
+    `rejected`: (position, symbol, message); `back`: positions without a result (pending again);
+    every other sent row of the batch is done. `links`: (position, new CRM Id) of inserted rows,
+    written on their recipients. An aborted batch puts all its rows back.
     """
     with transaction(conn):
-        conn.execute("CREATE TEMP TABLE IF NOT EXISTS settled (position INTEGER PRIMARY KEY, crm_id TEXT)")
-        conn.execute("DELETE FROM temp.settled")
-        conn.executemany("INSERT INTO temp.settled (position, crm_id) VALUES (?, ?)", done)
-        conn.execute("UPDATE export_journal SET state = 'done', crm_id = s.crm_id FROM temp.settled s "
-                     "WHERE export_journal.run_id = ? AND export_journal.position = s.position", (run.id,))
-        # a run's position is its recipient's id (see start_run)
-        conn.execute("UPDATE recipients SET crm_object = ?, crm_id = s.crm_id FROM temp.settled s "
-                     "WHERE recipients.id = s.position AND recipients.crm_id IS NOT s.crm_id", (run.sobject,))
         conn.executemany("UPDATE export_journal SET state = 'rejected', error_symbol = ?, error_message = ? "
                          "WHERE run_id = ? AND position = ?",
                          ((symbol, message, run.id, position) for position, symbol, message in rejected))
-        conn.execute("UPDATE export_journal SET state = 'pending', batch_id = NULL WHERE run_id = ? AND batch_id = ? "
-                     "AND state = 'sent'", (run.id, batch_id))
+        if state == "aborted":
+            conn.execute("UPDATE export_journal SET state = 'pending', batch_id = NULL WHERE run_id = ? "
+                         "AND batch_id = ? AND state = 'sent'", (run.id, batch_id))
+        else:
+            conn.executemany("UPDATE export_journal SET state = 'pending', batch_id = NULL WHERE run_id = ? "
+                             "AND position = ?", ((run.id, position) for position in back))
+            conn.execute("UPDATE export_journal SET state = 'done' WHERE run_id = ? AND batch_id = ? AND state = 'sent'",
+                         (run.id, batch_id))
+        # a run's position is its recipient's id (see start_run)
+        conn.executemany("UPDATE recipients SET crm_object = ?, crm_id = ? WHERE id = ?",
+                         ((run.sobject, crm_id, position) for position, crm_id in links))
         conn.execute("UPDATE export_batches SET state = ? WHERE id = ?", (state, batch_id))
 
 
@@ -151,7 +154,7 @@ def finish(conn: sqlite3.Connection, run: Run) -> None:
 
 
 def known_ids(conn: sqlite3.Connection, run: Run) -> set[str]:
-    """CRM Ids this run already recorded (never matched twice when querying back)."""
-    return {r[0] for r in conn.execute("SELECT crm_id FROM export_journal WHERE run_id = ? AND crm_id IS NOT NULL",
-                                       (run.id,))}
+    """CRM Ids of the recipients this run already exported (never matched twice when querying back)."""
+    return {r[0] for r in conn.execute("SELECT r.crm_id FROM export_journal j JOIN recipients r ON r.id = j.recipient_id "
+                                       "WHERE j.run_id = ? AND j.state = 'done' AND r.crm_id IS NOT NULL", (run.id,))}
 

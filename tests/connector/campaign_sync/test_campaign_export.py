@@ -34,10 +34,11 @@ def exactly_once(sf, db, expected: int) -> None:
     assert len(set(names)) == expected
     journal = table(db, "export_journal")
     done = [r for r in journal if r["state"] == "done"]
-    assert len(done) == expected and len({r["crm_id"] for r in done}) == expected
-    assert {r["state"] for r in journal} == {"done"}
-    linked = [r for r in table(db, "recipients") if r["crm_id"]]
-    assert sorted(r["crm_id"] for r in linked) == sorted(r["crm_id"] for r in done)
+    assert len(done) == expected and {r["state"] for r in journal} == {"done"}
+    linked = {r["id"]: r["crm_id"] for r in table(db, "recipients")}
+    ids = {linked[r["recipient_id"]] for r in done}
+    assert len(ids) == expected and None not in ids
+    assert ids == {r["Id"] for r in sf.query("SELECT Id FROM Contact WHERE LastName LIKE 'Person %'")}
 
 
 @pytest.mark.parametrize("mode", ["bulk", "collections"])
@@ -161,7 +162,9 @@ def test_collections_insert_interrupted_after_sending_is_queried_back_not_resent
     assert resumed.status == "ok" and resumed.inserted == 3
     assert sf_count(sf) == 6
     done = [r for r in table(db, "export_journal") if r["state"] == "done"]
-    assert len(done) == 6 and len({r["crm_id"] for r in done}) == 6
+    linked = {r["id"]: r["crm_id"] for r in table(db, "recipients")}
+    assert len(done) == 6 and len({linked[r["recipient_id"]] for r in done}) == 6
+    assert {linked[r["recipient_id"]] for r in done} == {r["Id"] for r in sf.query("SELECT Id FROM Contact")}
 
 
 def test_process_errors_off_raise_and_keep_rows(sf, db, clock, crm_session):

@@ -228,7 +228,8 @@ def test_export_killed_with_sigkill_then_restarted_exports_every_record_once(ser
     conn = open_db(db_path)
     journal = table(conn, "export_journal")
     assert len(journal) == 120 and {r["state"] for r in journal} == {"done"}
-    assert len({r["crm_id"] for r in journal}) == 120
+    linked = {r["crm_id"] for r in table(conn, "recipients")}
+    assert len(linked) == 120 and linked == {r["Id"] for r in served.client.query("SELECT Id FROM Contact")}
     first_batch = table(conn, "export_batches")[0]["state"]
     assert first_batch == ("aborted" if stage == "before_upload_complete" else "done")
     conn.close()
@@ -250,6 +251,7 @@ def test_export_stopped_by_a_5xx_burst_then_restarted_exports_every_record_once(
     assert served.count("WHERE LastName LIKE 'Burst %'") == 50
     conn = open_db(db_path)
     done = [r for r in table(conn, "export_journal") if r["state"] == "done"]
-    assert len(done) == 50 and len({r["crm_id"] for r in done}) == 50
+    linked = {r["crm_id"] for r in table(conn, "recipients")}
+    assert len(done) == 50 and len(linked) == 50 and None not in linked
     assert table(conn, "process_errors")[0]["error_code"] == "SERVER_UNAVAILABLE"
     conn.close()
