@@ -40,7 +40,7 @@ def window(spec: DeletedSpec, now: datetime) -> tuple[datetime, datetime, dateti
     """(start, inclusive end, API end) of the period, checked against the 30-day limit."""
     start, _ = parse_user_date(spec.start, "start date")
     if spec.end is None or spec.end == "":
-        end_inclusive, api_end = now, None
+        end_inclusive = now
     else:
         end, date_only = parse_user_date(spec.end, "end date")
         end_inclusive = end + timedelta(days=1) - timedelta(microseconds=1) if date_only else end

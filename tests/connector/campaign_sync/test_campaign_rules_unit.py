@@ -159,3 +159,14 @@ def test_a_foreign_or_newer_database_is_refused_untouched(tmp_path):
     open_db(newer).execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     with pytest.raises(DatabaseError, match="newer"):
         open_db(newer)
+
+
+def test_the_activity_never_imports_the_emulator():
+    import ast
+    from pathlib import Path
+    package = Path(__file__).resolve().parents[3] / "connector" / "campaign_sync"
+    for source in package.glob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            assert not any(n.split(".")[0] == "emulator" for n in names), f"{source.name} imports the emulator"
