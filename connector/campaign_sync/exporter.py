@@ -9,7 +9,8 @@ the run starts, then each batch with the exact body sent before it goes out:
   on Salesforce: still ``Open`` (never closed, so Salesforce never processes its data) →
   it is aborted and its rows are sent again; closed or finished → the run waits for it and
   reads its successful and failed results, which echo every column sent, and matches them
-  to the recorded CSV rows (identical rows are interchangeable). Nothing is sent twice.
+  to the recorded CSV rows (identical rows are interchangeable); a processed row whose result
+  cannot be matched is reported (``UNRECONCILED``), not sent again. Nothing is sent twice.
 - **Collections** (200 records per call): an interrupted update call is sent again (updates
   are idempotent: the same values are written, no record is created). An interrupted insert
   call is reconciled by querying back the records the session's user created since the call
@@ -236,6 +237,12 @@ class _Exporter:
                     keys[position] = key[0]
                 results[position] = (("done", found.get("sf__Id")) if kind == "done"
                                      else ("rejected", parse_bulk_error(found.get("sf__Error", ""))))
+        if info.get("state") == "JobComplete":
+            # every row was processed: a row whose result cannot be matched is reported, never sent again
+            for position in positions:
+                if position not in results:
+                    results[position] = ("rejected", Reject("UNRECONCILED", f"processed by bulk job {job_id} but "
+                                                            "its result could not be matched; check it in the CRM"))
         self._settle(job_id, "done", operation, positions, keys, results)
         if info.get("state") != "JobComplete":
             raise JobEndedBadly(400, info.get("state", "").upper() or "FAILED",

@@ -175,3 +175,27 @@ def test_process_errors_off_raise_and_keep_rows(sf, db, clock, crm_session):
     assert {r["state"] for r in table(db, "export_journal")} == {"pending"}
     assert run_export(sf, db, spec(), now=clock.now).inserted == 2
     exactly_once(sf, db, 2)
+
+
+def test_nulls_and_dates_round_trip_through_the_bulk_results(sf, db, clock):
+    add_recipients(db, [{"last": "Nully", "email": None, "birth": None}, {"last": "Dated", "birth": "2001-02-03"}])
+    outcome = run_export(sf, db, spec(), now=clock.now)
+    assert (outcome.status, outcome.inserted) == ("ok", 2)
+    exactly_once_names = sorted(r["LastName"] for r in sf.query("SELECT LastName FROM Contact"))
+    assert exactly_once_names == ["Dated", "Nully"]
+
+
+def test_a_completed_job_whose_results_cannot_be_matched_is_reported_not_resent(sf, db, clock, monkeypatch):
+    from connector.campaign_sync import exporter
+    add_recipients(db, people(3))
+    real = exporter._Exporter._bulk_results
+
+    def scrambled(self, job_id, which, header):
+        for found, key in real(self, job_id, which, header):
+            yield found, key if key[0] != "Person 001" else ("someone else",) + key[1:]
+
+    monkeypatch.setattr(exporter._Exporter, "_bulk_results", scrambled)
+    outcome = run_export(sf, db, spec(), now=clock.now)
+    assert outcome.inserted == 2 and [r.error_symbol for r in outcome.rejects] == ["UNRECONCILED"]
+    assert sf_count(sf) == 3  # nothing was sent twice
+    assert sorted(r["state"] for r in table(db, "export_journal")) == ["done", "done", "rejected"]
