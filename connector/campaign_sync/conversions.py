@@ -19,6 +19,7 @@ from .errors import ConfigurationError
 CONVERSIONS = ("default", "date_only", "without_offset", "copy_paste")
 DATETIME_TYPES = {"datetime"}
 DATE_TYPES = {"date"}
+BOOLEAN_TYPES = {"boolean"}
 
 
 class ConversionError(ValueError):
@@ -73,9 +74,11 @@ def import_value(value: Any, field_type: str, conversion: str, tz: tzinfo) -> An
 
 
 def export_value(value: Any, field_type: str, conversion: str, tz: tzinfo) -> Any:
-    """A local value as sent to Salesforce (JSON-ready)."""
+    """A local value as sent to Salesforce (JSON-ready); 1/0 for a boolean field (SQLite's JSON) become true/false."""
     if value is None or conversion == "copy_paste":
         return value
+    if field_type in BOOLEAN_TYPES:
+        return bool(value) if isinstance(value, int) and value in (0, 1) else value
     if field_type in DATETIME_TYPES:
         if isinstance(value, (datetime, date)) and not isinstance(value, datetime):
             value = datetime(value.year, value.month, value.day)

@@ -136,21 +136,30 @@ class _Exporter:
     def _header(self, operation: str) -> list[str]:
         return (["Id"] if operation == "update" else []) + [m.remote for m in self.maps]
 
+    def _columns(self) -> list[str]:
+        """The local columns a row needs: the mapped ones, then the key column."""
+        columns = [m.local for m in self.maps]
+        if self.key and self.key != CRM_ID_KEY:
+            columns.append(self.key)
+        return columns
+
     def _payloads(self, rows: list[journal.JournalRow]) -> tuple[list[journal.JournalRow], list[dict[str, Any]]]:
         """The rows that can be sent and their payloads; the others are rejected now."""
         kept, payloads, rejected = [], [], []
+        plan = [(m.remote, index, self.types[m.remote], m.conversion) for index, m in enumerate(self.maps)]
+        key_index = len(self.maps)
+        tz = self.tz
         for row in rows:
             payload: dict[str, Any] = {}
             if row.operation == "update":
-                key = row.crm_id if self.key == CRM_ID_KEY else row.data.get(self.key or "")
+                key = row.crm_id if self.key == CRM_ID_KEY else row.values[key_index]
                 if not key:
                     rejected.append((row, Reject("MISSING_KEY", f"the primary key {self.key} has no value")))
                     continue
                 payload["Id"] = key
             try:
-                for m in self.maps:
-                    payload[m.remote] = export_value(row.data.get(m.local), self.types[m.remote], m.conversion,
-                                                     self.tz)
+                for remote, index, field_type, conversion in plan:
+                    payload[remote] = export_value(row.values[index], field_type, conversion, tz)
             except ConversionError as error:
                 rejected.append((row, Reject("CONVERSION_ERROR", str(error))))
                 continue
@@ -317,7 +326,7 @@ class _Exporter:
 
     def _send_next(self, operation: str) -> bool:
         """Send the next batch of pending rows; False when none is left."""
-        rows = journal.pending(self.conn, self.run, operation, self.batch_size)
+        rows = journal.pending(self.conn, self.run, operation, self.batch_size, self._columns())
         if not rows:
             return False
         kept, payloads = self._payloads(rows)

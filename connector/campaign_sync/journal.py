@@ -20,11 +20,13 @@ from .db import transaction
 
 @dataclass
 class JournalRow:
+    """A row to send: `values` are the recipient's local columns asked for, in order."""
+
     position: int
     recipient_id: int
     operation: str
     crm_id: str | None
-    data: dict[str, Any]
+    values: tuple[Any, ...]
 
 
 @dataclass
@@ -72,18 +74,26 @@ def start_run(conn: sqlite3.Connection, activity: str, sobject: str, mode: str, 
     return Run(run_id, activity, sobject, mode, settings)
 
 
-def pending(conn: sqlite3.Connection, run: Run, operation: str, limit: int) -> list[JournalRow]:
-    """The next pending rows of one operation, in journal order, with their recipient's current data."""
+def _path(column: str) -> str:
+    return '$."' + column.replace('"', '') + '"'
+
+
+def pending(conn: sqlite3.Connection, run: Run, operation: str, limit: int, columns: list[str]) -> list[JournalRow]:
+    """The next pending rows of one operation, in journal order, with their recipient's current `columns`.
+
+    The columns are read with ``json_extract`` (JSON true/false come back as 1/0).
+    """
+    extract = "".join(", json_extract(r.data, ?)" for _ in columns)
     cursor = conn.cursor()
     cursor.row_factory = None  # plain tuples: this reads up to a whole batch
-    rows = cursor.execute("SELECT j.position, j.recipient_id, j.operation, r.crm_id, r.crm_object, r.data "
-                        "FROM export_journal j INDEXED BY export_journal_pending "
-                        "JOIN recipients r ON r.id = j.recipient_id "
-                        "WHERE j.run_id = ? AND j.state = 'pending' AND j.operation = ? "
-                        "ORDER BY j.position LIMIT ?", (run.id, operation, limit)).fetchall()
-    loads, sobject = json.loads, run.sobject.lower()
-    return [JournalRow(r[0], r[1], r[2], r[3] if (r[4] or "").lower() == sobject else None, loads(r[5]))
-            for r in rows]
+    rows = cursor.execute(f"SELECT j.position, j.recipient_id, j.operation, r.crm_id, r.crm_object{extract} "
+                          "FROM export_journal j INDEXED BY export_journal_pending "
+                          "JOIN recipients r ON r.id = j.recipient_id "
+                          "WHERE j.run_id = ? AND j.state = 'pending' AND j.operation = ? "
+                          "ORDER BY j.position LIMIT ?",
+                          [*map(_path, columns), run.id, operation, limit]).fetchall()
+    sobject = run.sobject.lower()
+    return [JournalRow(r[0], r[1], r[2], r[3] if (r[4] or "").lower() == sobject else None, r[5:]) for r in rows]
 
 
 def mark_sent(conn: sqlite3.Connection, run: Run, batch_id: str, kind: str, operation: str, first: int,

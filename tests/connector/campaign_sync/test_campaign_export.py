@@ -199,3 +199,14 @@ def test_a_completed_job_whose_results_cannot_be_matched_is_reported_not_resent(
     assert outcome.inserted == 2 and [r.error_symbol for r in outcome.rejects] == ["UNRECONCILED"]
     assert sf_count(sf) == 3  # nothing was sent twice
     assert sorted(r["state"] for r in table(db, "export_journal")) == ["done", "done", "rejected"]
+
+
+@pytest.mark.parametrize("mode", ["bulk", "collections"])
+def test_booleans_and_a_key_column_survive_the_local_json(sf, db, clock, mode):
+    existing = sf.create("Contact", {"LastName": "Keyed", "HasOptedOutOfEmail": True})
+    add_recipients(db, [{"last": "Flag", "optout": True}, {"last": "Keyed", "optout": False, "sfid": existing}])
+    outcome = run_export(sf, db, spec(mode, key="sfid", mapping=["LastName=last", "HasOptedOutOfEmail=optout"]),
+                         now=clock.now)
+    assert (outcome.status, outcome.inserted, outcome.updated) == ("ok", 1, 1)
+    flags = {r["LastName"]: r["HasOptedOutOfEmail"] for r in sf.query("SELECT LastName, HasOptedOutOfEmail FROM Contact")}
+    assert flags == {"Flag": True, "Keyed": False}
