@@ -71,6 +71,8 @@ MIGRATIONS: tuple[str, ...] = (
         run_id INTEGER NOT NULL REFERENCES export_runs (id),
         kind TEXT NOT NULL CHECK (kind IN ('bulk', 'collections')),
         operation TEXT NOT NULL,
+        first_position INTEGER NOT NULL,
+        last_position INTEGER NOT NULL,
         sent_at TEXT,
         body TEXT NOT NULL,
         state TEXT NOT NULL CHECK (state IN ('sent', 'done', 'aborted'))
@@ -80,7 +82,7 @@ MIGRATIONS: tuple[str, ...] = (
         position INTEGER NOT NULL,
         recipient_id INTEGER NOT NULL,
         operation TEXT NOT NULL CHECK (operation IN ('insert', 'update')),
-        state TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'done', 'rejected')),
+        state TEXT NOT NULL CHECK (state IN ('pending', 'done', 'rejected')),
         batch_id TEXT,
         error_symbol TEXT,
         error_message TEXT,

@@ -4,8 +4,8 @@ Resume design (the seed: "resume after an error without exporting a record twice
 without losing one"). The journal (:mod:`.journal`) records every record's intent when
 the run starts, then each batch with the exact body sent before it goes out:
 
-- **Bulk API 2.0**: the job is created first; its id, the CSV and its rows (``sent``) are
-  recorded; then the CSV is uploaded and the job closed. An interrupted run finds the job
+- **Bulk API 2.0**: the job is created first; its id, the CSV and the rows it covers are
+  recorded (the batch is ``sent``); then the CSV is uploaded and the job closed. An interrupted run finds the job
   on Salesforce: still ``Open`` (never closed, so Salesforce never processes its data) →
   it is aborted and its rows are sent again; closed or finished → the run waits for it and
   reads its successful and failed results, which echo every column sent, and matches them
@@ -177,9 +177,10 @@ class _Exporter:
         self.outcome.processed += 1
         self.outcome.reject(reject)
 
-    def _settle(self, batch_id: str, state: str, operation: str, positions: list[int],
-                keys: dict[int, str | None], results: dict[int, tuple[str, Any]]) -> None:
-        """results: position -> ("done", crm_id) | ("rejected", Reject); rows without one go back to pending."""
+    def _settle(self, batch: dict[str, Any], state: str, positions: list[int], keys: dict[int, str | None],
+                results: dict[int, tuple[str, Any]]) -> None:
+        """results: position -> ("done", crm_id) | ("rejected", Reject); rows without one stay pending."""
+        operation = batch["operation"]
         links, rejected, back, done = [], [], [], 0
         for position in positions:
             found = results.get(position)
@@ -191,7 +192,7 @@ class _Exporter:
                     links.append((position, found[1]))
             else:
                 rejected.append((position, found[1]))
-        journal.settle(self.conn, self.run, batch_id, state, links,
+        journal.settle(self.conn, self.run, batch, state, links,
                        [(p, r.error_symbol, r.error_message) for p, r in rejected], back)
         self.outcome.processed += done
         if operation == "insert":
@@ -213,10 +214,11 @@ class _Exporter:
             if values:
                 yield {columns[i]: values[i] for i in extra}, (tuple(values[i] for i in sent) if sent else ())
 
-    def _bulk_reconcile(self, job_id: str, operation: str, body: str, positions: list[int] | None = None,
-                        cells: list[list[str]] | None = None) -> None:
+    def _bulk_reconcile(self, batch: dict[str, Any], positions: list[int] | None = None,
+                        cells: list[tuple[str, ...]] | None = None) -> None:
+        job_id, operation = batch["id"], batch["operation"]
         if positions is None:
-            positions = journal.batch_positions(self.conn, self.run, job_id)
+            positions = journal.batch_positions(self.conn, self.run, batch)
         try:
             info = self.client.request("GET", f"jobs/ingest/{job_id}").json()
         except NotFound:
@@ -225,13 +227,13 @@ class _Exporter:
         if info.get("state") == "Open":
             # never closed: Salesforce will not process it; abort it and send its rows again
             self.client.request("PATCH", f"jobs/ingest/{job_id}", json={"state": "Aborted"})
-            self._settle(job_id, "aborted", operation, positions, {}, {})
+            self._settle(batch, "aborted", positions, {}, {})
             return
         if info.get("state") not in ("JobComplete", "Failed", "Aborted"):
             info = wait(self.client, "ingest", job_id, self.spec.poll_interval, self.spec.poll_timeout,
                         self.spec.sleep)
         if cells is None:
-            cells = [tuple(values) for values in csv.reader(io.StringIO(body, newline=""))]
+            cells = [tuple(values) for values in csv.reader(io.StringIO(batch["body"], newline=""))]
         header = list(cells[0])
         matcher = _Matcher(zip(positions, cells[1:]))
         del cells
@@ -252,7 +254,7 @@ class _Exporter:
                 if position not in results:
                     results[position] = ("rejected", Reject("UNRECONCILED", f"processed by bulk job {job_id} but "
                                                             "its result could not be matched; check it in the CRM"))
-        self._settle(job_id, "done", operation, positions, keys, results)
+        self._settle(batch, "done", positions, keys, results)
         if info.get("state") != "JobComplete":
             raise JobEndedBadly(400, info.get("state", "").upper() or "FAILED",
                                 f"bulk job {job_id} ended {info.get('state')}: {info.get('errorMessage', '')}")
@@ -264,17 +266,21 @@ class _Exporter:
         body = out.getvalue()
         job = self.client.request("POST", "jobs/ingest", json={
             "object": self.run.sobject, "operation": operation, "contentType": "CSV", "lineEnding": "LF"}).json()
+        batch = {"id": job["id"], "operation": operation, "first_position": positions[0],
+                 "last_position": positions[-1]}
         journal.mark_sent(self.conn, self.run, job["id"], "bulk", operation, positions[0], positions[-1], body)
         self.client.request("PUT", f"jobs/ingest/{job['id']}/batches", data=body.encode("utf-8"),
                             headers={"Content-Type": "text/csv"})
         self.client.request("PATCH", f"jobs/ingest/{job['id']}", json={"state": "UploadComplete"})
-        self._bulk_reconcile(job["id"], operation, body, positions, cells)
+        self._bulk_reconcile(batch, positions, cells)
 
     # -- collections ---------------------------------------------------------------------------
     def _collections_batch(self, operation: str, rows: list[journal.JournalRow],
                            payloads: list[dict[str, Any]]) -> None:
         batch_id = f"collections-{uuid.uuid4().hex}"
         sent_at = (self.now() - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        batch = {"id": batch_id, "operation": operation, "first_position": rows[0].position,
+                 "last_position": rows[-1].position}
         journal.mark_sent(self.conn, self.run, batch_id, "collections", operation, rows[0].position,
                           rows[-1].position, json.dumps(payloads), sent_at)
         send = create_many if operation == "insert" else update_many
@@ -285,13 +291,13 @@ class _Exporter:
                 results[row.position] = ("done", answer.get("id") or payload.get("Id"))
             else:
                 results[row.position] = ("rejected", from_collection_errors(answer.get("errors", [])))
-        self._settle(batch_id, "done", operation, [row.position for row in rows],
+        self._settle(batch, "done", [row.position for row in rows],
                      {row.position: payload.get("Id") for row, payload in zip(rows, payloads)}, results)
 
-    def _collections_reconcile(self, batch: sqlite3.Row) -> None:
-        positions = journal.batch_positions(self.conn, self.run, batch["id"])
+    def _collections_reconcile(self, batch: dict[str, Any]) -> None:
+        positions = journal.batch_positions(self.conn, self.run, batch)
         if batch["operation"] == "update" or not positions:
-            self._settle(batch["id"], "aborted", batch["operation"], positions, {}, {})  # idempotent: resend
+            self._settle(batch, "aborted", positions, {}, {})  # idempotent: resend
             return
         payloads = json.loads(batch["body"])
         fields = [m.remote for m in self.maps]
@@ -308,7 +314,7 @@ class _Exporter:
             matches = wanted.get(tuple(_norm(record.get(name)) for name in fields))
             if matches:
                 results[matches.pop(0)] = ("done", record["Id"])
-        self._settle(batch["id"], "done", "insert", positions, {}, results)
+        self._settle(batch, "done", positions, {}, results)
 
     def _user_id(self) -> str:
         token = self.client.token
@@ -318,9 +324,10 @@ class _Exporter:
 
     # -- the run -------------------------------------------------------------------------------
     def resume(self) -> None:
-        for batch in journal.sent_batches(self.conn, self.run):
+        for row in journal.sent_batches(self.conn, self.run):
+            batch = dict(row)
             if batch["kind"] == "bulk":
-                self._bulk_reconcile(batch["id"], batch["operation"], batch["body"])
+                self._bulk_reconcile(batch)
             else:
                 self._collections_reconcile(batch)
 

@@ -2,11 +2,13 @@
 
 When a run starts, one row per recipient to export is written (``pending``, with its
 operation), in SQL, in one transaction, together with the run's settings. Before a batch
-goes out, its body (the CSV or JSON sent) is recorded with its id (the Bulk API job id, or
-a local id for a collections call) and its rows are marked ``sent``, in one transaction.
-The results then turn them ``done`` (an inserted record's new CRM Id is written on its
-recipient) or ``rejected``, or back to ``pending``, in one transaction. A row is always in exactly one
-of these states, and an interrupted run resumes from them.
+goes out, it is recorded with its id (the Bulk API job id, or a local id for a collections
+call), the exact body sent and the positions it covers: its rows are the pending rows of
+its operation between its first and last position, and a row is in flight while its batch
+is ``sent``. The results then turn the rows ``done`` (an inserted record's new CRM Id is
+written on its recipient) or ``rejected``, or leave them ``pending`` when they were not
+processed, in one transaction with the batch's new state. An interrupted run resumes from
+the batches still ``sent``.
 """
 from __future__ import annotations
 
@@ -98,12 +100,11 @@ def pending(conn: sqlite3.Connection, run: Run, operation: str, limit: int, colu
 
 def mark_sent(conn: sqlite3.Connection, run: Run, batch_id: str, kind: str, operation: str, first: int,
               last: int, body: str, sent_at: str | None = None) -> None:
-    """Record the batch with its body and mark its rows sent (the pending rows of `operation` in [first, last])."""
+    """Record a batch about to go out: the pending rows of `operation` in [first, last], and its body."""
     with transaction(conn):
-        conn.execute("INSERT INTO export_batches (id, run_id, kind, operation, sent_at, body, state) "
-                     "VALUES (?, ?, ?, ?, ?, ?, 'sent')", (batch_id, run.id, kind, operation, sent_at, body))
-        conn.execute("UPDATE export_journal SET state = 'sent', batch_id = ? WHERE run_id = ? AND state = 'pending' "
-                     "AND operation = ? AND position BETWEEN ? AND ?", (batch_id, run.id, operation, first, last))
+        conn.execute("INSERT INTO export_batches (id, run_id, kind, operation, first_position, last_position, "
+                     "sent_at, body, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'sent')",
+                     (batch_id, run.id, kind, operation, first, last, sent_at, body))
 
 
 def sent_batches(conn: sqlite3.Connection, run: Run) -> list[sqlite3.Row]:
@@ -112,10 +113,12 @@ def sent_batches(conn: sqlite3.Connection, run: Run) -> list[sqlite3.Row]:
                         (run.id,)).fetchall()
 
 
-def batch_positions(conn: sqlite3.Connection, run: Run, batch_id: str) -> list[int]:
+def batch_positions(conn: sqlite3.Connection, run: Run, batch: sqlite3.Row) -> list[int]:
     """Positions of the rows a batch sent whose results are not recorded yet, in order."""
-    return [r[0] for r in conn.execute("SELECT position FROM export_journal WHERE run_id = ? AND state = 'sent' "
-                                       "AND batch_id = ? ORDER BY position", (run.id, batch_id))]
+    return [r[0] for r in conn.execute(
+        "SELECT position FROM export_journal INDEXED BY export_journal_pending WHERE run_id = ? AND state = 'pending' "
+        "AND operation = ? AND position BETWEEN ? AND ? ORDER BY position",
+        (run.id, batch["operation"], batch["first_position"], batch["last_position"]))]
 
 
 def reject_now(conn: sqlite3.Connection, run: Run, rejected: list[tuple[int, str, str]]) -> None:
@@ -126,35 +129,33 @@ def reject_now(conn: sqlite3.Connection, run: Run, rejected: list[tuple[int, str
                          ((symbol, message, run.id, position) for position, symbol, message in rejected))
 
 
-def settle(conn: sqlite3.Connection, run: Run, batch_id: str, state: str, links: list[tuple[int, str]],
+def settle(conn: sqlite3.Connection, run: Run, batch: dict[str, Any], state: str, links: list[tuple[int, str]],
            rejected: list[tuple[int, str, str]], back: list[int]) -> None:
     """Write a batch's results in one transaction.
 
-    `rejected`: (position, symbol, message); `back`: positions without a result (pending again);
-    every other sent row of the batch is done. `links`: (position, new CRM Id) of inserted rows,
-    written on their recipients. An aborted batch puts all its rows back.
+    `rejected`: (position, symbol, message); `back`: positions without a result (they stay
+    pending); every other row of the batch is done, unless the batch is `aborted` (all stay
+    pending). `links`: (position, new CRM Id) of inserted rows, written on their recipients.
     """
     with transaction(conn):
-        conn.executemany("UPDATE export_journal SET state = 'rejected', error_symbol = ?, error_message = ? "
-                         "WHERE run_id = ? AND position = ?",
-                         ((symbol, message, run.id, position) for position, symbol, message in rejected))
-        if state == "aborted":
-            conn.execute("UPDATE export_journal SET state = 'pending', batch_id = NULL WHERE run_id = ? "
-                         "AND batch_id = ? AND state = 'sent'", (run.id, batch_id))
-        else:
-            conn.executemany("UPDATE export_journal SET state = 'pending', batch_id = NULL WHERE run_id = ? "
-                             "AND position = ?", ((run.id, position) for position in back))
-            conn.execute("UPDATE export_journal SET state = 'done' WHERE run_id = ? AND batch_id = ? AND state = 'sent'",
-                         (run.id, batch_id))
+        conn.executemany("UPDATE export_journal SET state = 'rejected', batch_id = ?, error_symbol = ?, "
+                         "error_message = ? WHERE run_id = ? AND position = ?",
+                         ((batch["id"], symbol, message, run.id, position) for position, symbol, message in rejected))
+        if state != "aborted":
+            conn.execute("UPDATE export_journal INDEXED BY export_journal_pending SET state = 'done', batch_id = ? "
+                         "WHERE run_id = ? AND state = 'pending' AND operation = ? AND position BETWEEN ? AND ? "
+                         "AND position NOT IN (SELECT value FROM json_each(?))",
+                         (batch["id"], run.id, batch["operation"], batch["first_position"], batch["last_position"],
+                          json.dumps(back)))
         # a run's position is its recipient's id (see start_run)
         conn.executemany("UPDATE recipients SET crm_object = ?, crm_id = ? WHERE id = ?",
                          ((run.sobject, crm_id, position) for position, crm_id in links))
-        conn.execute("UPDATE export_batches SET state = ? WHERE id = ?", (state, batch_id))
+        conn.execute("UPDATE export_batches SET state = ? WHERE id = ?", (state, batch["id"]))
 
 
 def unfinished(conn: sqlite3.Connection, run: Run) -> int:
-    """Rows still pending or sent."""
-    return conn.execute("SELECT count(*) FROM export_journal WHERE run_id = ? AND state IN ('pending', 'sent')",
+    """Rows not exported yet (pending, in flight included)."""
+    return conn.execute("SELECT count(*) FROM export_journal WHERE run_id = ? AND state = 'pending'",
                         (run.id,)).fetchone()[0]
 
 

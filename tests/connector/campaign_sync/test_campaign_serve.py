@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -208,9 +209,11 @@ def test_export_killed_with_sigkill_then_restarted_exports_every_record_once(ser
         batches, _rows = _journal_states(db_path)
         if stage == "before_upload_complete":
             return batches == ["sent"]
-        entries = served.admin("GET", "/journal")["entries"]
-        return batches == ["sent"] and any(e["method"] == "PATCH" and "/jobs/ingest/" in e["path"]
-                                           for e in entries)
+        # the job info was read after closing it: Salesforce processed the job at that read
+        paths = [(e["method"], e["path"]) for e in served.admin("GET", "/journal")["entries"]]
+        closed = [i for i, (method, path) in enumerate(paths) if method == "PATCH" and "/jobs/ingest/" in path]
+        return batches == ["sent"] and bool(closed) and any(
+            method == "GET" and re.search(r"/jobs/ingest/750\w+$", path) for method, path in paths[closed[0]:])
 
     _kill_when(process, ready)
     batches, rows = _journal_states(db_path)
