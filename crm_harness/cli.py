@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import click
 
+from connector.campaign_sync.cli import campaign
 from emulator.server import serve
 from scenarios.cli import coverage, run
 
@@ -15,6 +16,7 @@ def main() -> None:
 main.add_command(serve)
 main.add_command(run)
 main.add_command(coverage)
+main.add_command(campaign)
 
 if __name__ == "__main__":
     main()
