@@ -90,3 +90,15 @@ class UpdateCounter:
     def install(self, session: requests.Session) -> UpdateCounter:
         session.hooks["response"].append(self.hook)
         return self
+
+
+def served_target(server) -> Target:
+    """A Target on a running `serve` (reset, no faults)."""
+    session = requests.Session()
+
+    def admin(method: str, path: str, json=None) -> requests.Response:
+        return session.request(method, f"{server.base_url}/__emulator{path}", json=json,
+                               headers={"X-Admin-Token": server.admin_token})
+    assert admin("POST", "/reset").status_code == 200
+    assert admin("DELETE", "/faults").status_code == 200
+    return Target(server.base_url, session, admin, server.base_url)
