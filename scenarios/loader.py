@@ -18,7 +18,8 @@ from jsonschema.exceptions import ValidationError, best_match
 from .variables import BUILTIN_VARS, references
 
 SCHEMA_PATH = Path(__file__).with_name("schema.json")
-ACTIONS = ("request", "login", "connector", "integration", "advance_clock", "freeze_clock", "set_clock",
+ACTIONS = ("request", "login", "connector", "integration", "destination", "advance_clock", "freeze_clock",
+           "set_clock",
            "inject_fault", "clear_faults")
 PathKey = tuple  # a JSON path as a tuple of keys and indexes
 

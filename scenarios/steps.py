@@ -34,6 +34,7 @@ class RunContext:
     client: Any = None
     last: Result | None = None
     integrations: Any = None  # the business-card workflow registry of an ``integration`` step
+    destination: Any = None  # the seed-000 destination of a ``destination`` step
 
 
 def _send(ctx: RunContext, method: str, path: str, **kw: Any) -> Result:
@@ -124,6 +125,7 @@ def run_action(step: dict[str, Any], ctx: RunContext) -> Result | None:
     """Run the step's action, if any; None for a step with only ``expect``/``save``."""
     from .connector_step import run_connector
     from .integration_step import run_integration
+    from .destination_step import run_destination
     if "request" in step:
         return run_request(step["request"], ctx)
     if "login" in step:
@@ -132,6 +134,8 @@ def run_action(step: dict[str, Any], ctx: RunContext) -> Result | None:
         return run_connector(step["connector"], ctx)
     if "integration" in step:
         return run_integration(step["integration"], ctx)
+    if "destination" in step:
+        return run_destination(step["destination"], ctx)
     for kind in ("advance_clock", "freeze_clock", "set_clock"):
         if kind in step:
             return run_clock(kind, step[kind], ctx)
