@@ -27,7 +27,7 @@ from connector.salesforce.retry import RetryPolicy
 
 from .config import DestinationConfig
 from .errors import UNKNOWN_ERRORS, DestinationConnectionError
-from .journal import ActivationJournal, Row
+from .journal import ActivationJournal, Values
 from .mapping import FieldMapping, SegmentMapping, ValidatedMapping, crm_id, validate, xdm_value
 
 CHUNK = collections.MAX_RECORDS
@@ -66,6 +66,17 @@ class RunReport:
                 "failures": [{"profileId": f.profile_id, "recordId": f.record_id, "message": f.message,
                               "statusCode": f.status_code, "detail": f.detail, "fields": list(f.fields)}
                              for f in self.failures]}
+
+
+def _changes(wanted: dict[str, Values], sent: dict[str, Values]) -> list[tuple[str, Values]]:
+    """Per record, only the fields whose value differs from the last confirmed one."""
+    changes = []
+    for record_id, values in wanted.items():
+        before = sent.get(record_id, {})
+        diff = {f: v for f, v in values.items() if f not in before or before[f] != v}
+        if diff:
+            changes.append((record_id, diff))
+    return changes
 
 
 def _utc_now() -> str:
@@ -119,7 +130,8 @@ class Destination:
         try:
             report.reconciled = self._reconcile()
             wanted, owners = self._wanted(profiles, report)
-            changes = self._changes(wanted)
+            sent = self.journal.sent_values()
+            changes = _changes(wanted, sent)
             report.records_unchanged = len(wanted) - len(changes)
             for start in range(0, len(changes), CHUNK):
                 self._send(changes[start:start + CHUNK], owners, report)
@@ -134,14 +146,15 @@ class Destination:
         return report
 
     def _wanted(self, profiles: Iterable[dict[str, Any]],
-                report: RunReport) -> tuple[dict[str, dict[str, str | None]], dict[str, str]]:
+                report: RunReport) -> tuple[dict[str, Values], dict[str, str]]:
         """Record id → field → value for every profile in an activated segment (ever), and its owner."""
-        wanted: dict[str, dict[str, str | None]] = {}
+        wanted: dict[str, Values] = {}
         owners: dict[str, str] = {}
+        segments = [(s.segment_id, s.mapping_id) for s in self.mapping.segments]
+        attributes = [(tuple(m.source.split(".")), m.target) for m in self.mapping.attributes]
         for profile in profiles:
             ups = (profile.get("segmentMembership") or {}).get("ups") or {}
-            statuses = {s.mapping_id: ups[s.segment_id].get("status") for s in self.mapping.segments
-                        if isinstance(ups.get(s.segment_id), dict)}
+            statuses = {name: ups[sid].get("status") for sid, name in segments if isinstance(ups.get(sid), dict)}
             if not statuses:
                 continue
             if any(status in IN_SEGMENT for status in statuses.values()):
@@ -153,64 +166,55 @@ class Destination:
                                                      "MISSING_IDENTITY", "identityMap.crmID is empty"))
                 continue
             values = wanted.setdefault(record_id, {})
-            for mapping in self.mapping.attributes:
-                value = xdm_value(profile, mapping.source)
+            for path, target in attributes:
+                value = xdm_value(profile, path)
                 if value is not None:
-                    values[mapping.target] = _text(value)
+                    values[target] = value if isinstance(value, str) else str(value)
             values.update({name: _text(status) for name, status in statuses.items()})
             owners[record_id] = profile_id
         return wanted, owners
 
-    def _changes(self, wanted: dict[str, dict[str, str | None]]) -> list[tuple[str, dict[str, str | None]]]:
-        sent = self.journal.sent_values()
-        changes = []
-        for record_id, values in wanted.items():
-            diff = {f: v for f, v in values.items() if (record_id, f) not in sent or sent[(record_id, f)] != v}
-            if diff:
-                changes.append((record_id, diff))
-        return changes
-
-    def _send(self, chunk: list[tuple[str, dict[str, str | None]]], owners: dict[str, str],
-              report: RunReport) -> None:
+    def _send(self, chunk: list[tuple[str, Values]], owners: dict[str, str], report: RunReport) -> None:
         sobject = self.mapping.sobject
-        rows: list[Row] = [(sobject, rid, f, v) for rid, values in chunk for f, v in values.items()]
-        self.journal.record_intent(report.run_id, rows)
+        self.journal.record_intent(report.run_id, sobject, chunk)
         records = [{"attributes": {"type": sobject}, "Id": rid, **values} for rid, values in chunk]
         results = collections.update_many(self.client, sobject, records, all_or_none=False)
         refused = []
         for (record_id, _values), result in zip(chunk, results):
             if result.get("success"):
                 report.records_updated += 1
-                continue
-            refused.append(record_id)
-            report.failures.append(_failure(owners.get(record_id, ""), record_id, result))
-        refused_set = set(refused)
-        self.journal.confirm([row for row in rows if row[1] not in refused_set], refused)
+            else:
+                refused.append(record_id)
+                report.failures.append(_failure(owners.get(record_id, ""), record_id, result))
+        self.journal.confirm_run(report.run_id, refused)
 
     # -- crash recovery -----------------------------------------------------------------
     def _reconcile(self) -> int:
         """Settle the pending rows of a run that stopped: values already in Salesforce count as sent.
 
-        Returns how many pending values were found applied. The rest are
-        dropped from `pending`; this run computes and sends them again.
+        Returns how many pending values were found applied. Every pending row
+        is then cleared; this run computes what is still missing and sends it.
         """
         pending = self.journal.pending()
         if not pending:
             return 0
-        by_object: dict[str, dict[str, dict[str, str | None]]] = {}
-        for sobject, record_id, name, value in pending:
-            by_object.setdefault(sobject, {}).setdefault(record_id, {})[name] = value
-        applied: list[Row] = []
+        sent = self.journal.sent_values()
+        by_object: dict[str, dict[str, Values]] = {}
+        for sobject, record_id, values in pending:
+            by_object.setdefault(sobject, {})[record_id] = values
+        found_applied = 0
         for sobject, records in by_object.items():
             names = sorted({name for values in records.values() for name in values})
             current = self._read_back(sobject, list(records), names)
+            applied = []
             for record_id, values in records.items():
                 found = current.get(record_id) or {}
-                applied += [(sobject, record_id, name, value) for name, value in values.items()
-                            if name in found and _text(found[name]) == value]
-        self.journal.confirm(applied, [])
-        self.journal.drop_pending([(row[1], row[2]) for row in self.journal.pending()])
-        return len(applied)
+                there = {n: v for n, v in values.items() if n in found and _text(found[n]) == v}
+                if there:
+                    found_applied += len(there)
+                    applied.append((record_id, {**sent.get(record_id, {}), **there}))
+            self.journal.confirm(sobject, applied, settled=list(records))
+        return found_applied
 
     def _read_back(self, sobject: str, ids: list[str], names: list[str]) -> dict[str, dict[str, Any]]:
         """Current values by id; a field that no longer exists is left out (its value was not applied)."""

@@ -1,30 +1,32 @@
-"""The durable activation journal: what was sent to which record and field (SQLite, stdlib only).
+"""The durable activation journal: what was sent to which record (SQLite, stdlib only).
 
-Two tables per (record, field): `sent`, the value Salesforce confirmed, and
-`pending`, a value written *before* its update is sent. A run that dies
-between the send and the confirmation leaves `pending` rows; the next run
-reads those records back and keeps as sent the values already there, so no
-update is applied twice and none is lost. `runs` keeps each run's figures.
-The schema is versioned with `PRAGMA user_version`; `MIGRATIONS[n]` takes a
-database from version n to n + 1. No credentials are ever stored here.
+Two tables, one row per record holding its fields as JSON: `sent`, the
+values Salesforce confirmed, and `pending`, values written *before* their
+update is sent. A run that dies between the send and the confirmation leaves
+`pending` rows; the next run reads those records back and keeps as sent the
+values already there, so no update is applied twice and none is lost. `runs`
+keeps each run's figures. The schema is versioned with `PRAGMA user_version`;
+`MIGRATIONS[n]` takes a database from version n to n + 1. No credentials are
+ever stored here.
 """
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 from typing import Iterable
 
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (
-        "CREATE TABLE sent (sobject TEXT NOT NULL, record_id TEXT NOT NULL, field TEXT NOT NULL, "
-        "value TEXT, PRIMARY KEY (record_id, field))",
-        "CREATE TABLE pending (sobject TEXT NOT NULL, record_id TEXT NOT NULL, field TEXT NOT NULL, "
-        "value TEXT, run_id INTEGER NOT NULL, PRIMARY KEY (record_id, field))",
+        "CREATE TABLE sent (record_id TEXT NOT NULL PRIMARY KEY, sobject TEXT NOT NULL, fields TEXT NOT NULL)",
+        "CREATE TABLE pending (record_id TEXT NOT NULL PRIMARY KEY, sobject TEXT NOT NULL, fields TEXT NOT NULL, "
+        "run_id INTEGER NOT NULL)",
+        "CREATE INDEX pending_run ON pending (run_id)",
         "CREATE TABLE runs (id INTEGER PRIMARY KEY AUTOINCREMENT, started TEXT NOT NULL, finished TEXT, "
         "profiles INTEGER, updated INTEGER, failed INTEGER, status TEXT NOT NULL)",
     ),
 )
-Row = tuple[str, str, str, "str | None"]  # sobject, record id, field, value
+Values = dict[str, "str | None"]
 
 
 class ActivationJournal:
@@ -75,33 +77,49 @@ class ActivationJournal:
         return [dict(zip(cols, row)) for row in self.db.execute(f"SELECT {', '.join(cols)} FROM runs ORDER BY id")]
 
     # -- sent values ----------------------------------------------------------------
-    def sent_values(self) -> dict[tuple[str, str], str | None]:
-        """Every confirmed (record id, field) → value."""
-        return {(r, f): v for r, f, v in self.db.execute("SELECT record_id, field, value FROM sent")}
+    def sent_values(self) -> dict[str, Values]:
+        """Every record's confirmed field values."""
+        return {r: json.loads(f) for r, f in self.db.execute("SELECT record_id, fields FROM sent")}
 
     # -- intent and confirmation -------------------------------------------------------
-    def record_intent(self, run_id: int, rows: Iterable[Row]) -> None:
+    def record_intent(self, run_id: int, sobject: str, records: Iterable[tuple[str, Values]]) -> None:
         """Write the values about to be sent, durably, before they are sent."""
         with self.transaction():
-            self.db.executemany("INSERT OR REPLACE INTO pending (sobject, record_id, field, value, run_id) "
-                                "VALUES (?, ?, ?, ?, ?)", [(*row, run_id) for row in rows])
+            self.db.executemany("INSERT OR REPLACE INTO pending (record_id, sobject, fields, run_id) VALUES (?, ?, ?, ?)",
+                                [(rid, sobject, json.dumps(values), run_id) for rid, values in records])
 
-    def confirm(self, sent: Iterable[Row], refused: Iterable[str]) -> None:
-        """Salesforce applied `sent`; it refused every update of the records in `refused`."""
-        sent = list(sent)
+    def confirm_run(self, run_id: int, refused: Iterable[str] = ()) -> None:
+        """Salesforce answered the run's pending chunk: every record but `refused` is now sent.
+
+        The pending values move into `sent` (merged into the record's earlier
+        values) in SQL, in one transaction; then the run's pending rows are cleared.
+        """
         with self.transaction():
-            self.db.executemany("INSERT OR REPLACE INTO sent (sobject, record_id, field, value) VALUES (?, ?, ?, ?)",
-                                sent)
-            self.db.executemany("DELETE FROM pending WHERE record_id=? AND field=?", [(r[1], r[2]) for r in sent])
-            self.db.executemany("DELETE FROM pending WHERE record_id=?", [(r,) for r in refused])
+            self.db.executemany("DELETE FROM pending WHERE record_id=? AND run_id=?", [(r, run_id) for r in refused])
+            self.db.execute("INSERT INTO sent (record_id, sobject, fields) "
+                            "SELECT record_id, sobject, fields FROM pending WHERE run_id=? AND true "
+                            "ON CONFLICT(record_id) DO UPDATE SET fields=json_patch(sent.fields, excluded.fields)",
+                            (run_id,))
+            self.db.execute("DELETE FROM pending WHERE run_id=?", (run_id,))
 
-    def pending(self) -> list[Row]:
-        return list(self.db.execute("SELECT sobject, record_id, field, value FROM pending ORDER BY record_id, field"))
+    def confirm(self, sobject: str, applied: Iterable[tuple[str, Values]], run_id: int | None = None,
+                settled: Iterable[str] = ()) -> None:
+        """Store `applied` (each record's full confirmed values) and clear the settled pending rows.
 
-    def drop_pending(self, keys: Iterable[tuple[str, str]]) -> None:
+        `run_id` clears every pending row of that run (the chunk just answered);
+        `settled` clears those records' rows whatever their run.
+        """
         with self.transaction():
-            self.db.executemany("DELETE FROM pending WHERE record_id=? AND field=?", list(keys))
+            self.db.executemany("INSERT OR REPLACE INTO sent (record_id, sobject, fields) VALUES (?, ?, ?)",
+                                [(rid, sobject, json.dumps(values)) for rid, values in applied])
+            if run_id is not None:
+                self.db.execute("DELETE FROM pending WHERE run_id=?", (run_id,))
+            self.db.executemany("DELETE FROM pending WHERE record_id=?", [(rid,) for rid in settled])
 
+    def pending(self) -> list[tuple[str, str, Values]]:
+        """(sobject, record id, values) of every update written but not confirmed."""
+        return [(s, r, json.loads(f)) for s, r, f in
+                self.db.execute("SELECT sobject, record_id, fields FROM pending ORDER BY record_id")]
 
 class _Transaction:
     """`BEGIN IMMEDIATE` … `COMMIT` (or `ROLLBACK` on an exception)."""

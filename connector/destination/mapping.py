@@ -88,10 +88,10 @@ def validate(id_type: str, mappings: list[FieldMapping], segments: list[SegmentM
     return ValidatedMapping(id_type, tuple(attributes), tuple(checked))
 
 
-def xdm_value(profile: dict[str, Any], path: str) -> Any:
-    """The value at a dotted XDM path, or None."""
+def xdm_value(profile: dict[str, Any], path: str | tuple[str, ...]) -> Any:
+    """The value at a dotted XDM path (or its parts), or None."""
     value: Any = profile
-    for part in path.split("."):
+    for part in path.split(".") if isinstance(path, str) else path:
         if not isinstance(value, dict):
             return None
         value = value.get(part)

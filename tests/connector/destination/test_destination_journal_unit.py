@@ -16,11 +16,12 @@ def test_a_new_journal_is_at_the_latest_schema_and_reopening_keeps_its_rows(tmp_
     journal = ActivationJournal(path)
     assert journal.version == len(MIGRATIONS) == 1
     run = journal.start_run("t0")
-    journal.record_intent(run, [("Contact", "003A", "Segment_A__c", "realized"), ("Contact", "003B", "LastName", "X")])
-    journal.confirm([("Contact", "003A", "Segment_A__c", "realized")], refused=["003B"])
+    journal.record_intent(run, "Contact", [("003A", {"Segment_A__c": "realized"}), ("003B", {"LastName": "X"})])
     journal.close()
-    reopened = ActivationJournal(path)
-    assert reopened.sent_values() == {("003A", "Segment_A__c"): "realized"}
+    reopened = ActivationJournal(path)  # the intent is durable before anything is sent
+    assert reopened.pending() == [("Contact", "003A", {"Segment_A__c": "realized"}), ("Contact", "003B", {"LastName": "X"})]
+    reopened.confirm("Contact", [("003A", {"Segment_A__c": "realized"})], run_id=run)
+    assert reopened.sent_values() == {"003A": {"Segment_A__c": "realized"}}
     assert reopened.pending() == []
 
 
@@ -37,7 +38,7 @@ def test_a_journal_from_a_newer_connector_is_refused(tmp_path):
 def test_a_failed_transaction_leaves_nothing_behind(tmp_path):
     journal = ActivationJournal(tmp_path / "j.sqlite")
     with pytest.raises(sqlite3.IntegrityError):
-        journal.record_intent(1, [("Contact", "003A", "F", "1"), ("Contact", None, "F", "2")])
+        journal.record_intent(1, "Contact", [("003A", {"F": "1"}), (None, {"F": "2"})])
     assert journal.pending() == []
 
 
