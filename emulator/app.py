@@ -20,6 +20,7 @@ from .core.front import FrontDispatcher
 from .core.routes import RouteRegistry
 from .aep import ims
 from .aep.flowservice import routes as flowservice
+from .aep.profiles import admin_routes as aep_profiles
 from .salesforce import admin_routes as salesforce_admin
 from .salesforce.bulk import routes as bulk, v1_routes as bulk_v1
 from .salesforce.composite import collections, routes as composite, tree
@@ -34,7 +35,7 @@ log = logging.getLogger("crm_harness")
 
 BLUEPRINTS = (sobjects.bp, collections.bp, composite.bp, tree.bp, oauth.bp, soap.bp, admin.bp, query.bp,
               replication.bp, tooling.bp, salesforce_admin.bp, bulk.bp, bulk_v1.bp, ims.bp,
-              flowservice.bp)
+              flowservice.bp, aep_profiles.bp)
 
 
 def _render(error: ApiError) -> Response:

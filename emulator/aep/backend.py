@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..core.state import Backend
+from ..core.state import Backend, FixtureError
 from .errors import GatewayError, ImsError
+from .profiles import ProfileError, ProfileStore
 
 DEFAULT_TOKEN_LIFETIME_SECONDS = 86399
 
@@ -37,6 +38,7 @@ class Sandbox:
     name: str
     id: str
     connections: dict[str, dict] = field(default_factory=dict)
+    profiles: ProfileStore = field(default_factory=ProfileStore)  # seed 000's profiles and segments
 
 
 class AepBackend(Backend):
@@ -63,6 +65,10 @@ class AepBackend(Backend):
             default = spec.get("sandbox", "prod")
             for name in dict.fromkeys([default, *spec.get("sandboxes", [])]):
                 self.sandboxes[(org_id, name)] = Sandbox(org_id, name, self.new_uuid())
+            try:
+                self.sandboxes[(org_id, default)].profiles.load(spec, self.now())
+            except ProfileError as exc:
+                raise FixtureError(f"aep: {exc}") from None
 
     # -- ids ---------------------------------------------------------------------
     def new_uuid(self) -> str:

@@ -96,6 +96,7 @@ class SalesforceBackend(Backend):
                 client_secret=spec["client_secret"], callback_urls=list(spec.get("callback_urls", [])),
                 scopes=frozenset(scopes.split() if isinstance(scopes, str) else scopes),
                 client_credentials_enabled=bool(spec.get("client_credentials_enabled", False)),
+                relax_ip_restrictions=bool(spec.get("relax_ip_restrictions", False)),
                 run_as_user_id=run_as.id if run_as else None,
                 propagation_delay=timedelta(seconds=spec.get("propagation_delay_seconds", 0)),
                 changed_at=self.now() if spec.get("propagation_delay_seconds") else None)
@@ -170,12 +171,20 @@ class SalesforceBackend(Backend):
                                             scopes, self.now(), refresh)
         return Grant(data.org, user, session, app, refresh)
 
+    def org_for_my_domain(self, my_domain: str) -> OrgData:
+        """The org whose My Domain is ``my_domain``; an unknown one answers 404 (see the README)."""
+        for data in self.orgs.values():
+            if data.org.config.my_domain == my_domain:
+                return data
+        raise SalesforceError(404, "NOT_FOUND", "The requested resource does not exist")
+
     def password_grant(self, client_id: str | None, client_secret: str | None, username: str | None,
-                       password: str | None) -> Grant:
+                       password: str | None, remote_addr: str | None = None, my_domain: str | None = None) -> Grant:
+        """SF-OAUTH-2; called on ``<my_domain>.my.salesforce.com`` it logs in to that org only."""
         with self.lock:
-            data = self.org_for_client(client_id)
+            data = self.org_for_my_domain(my_domain) if my_domain else self.org_for_client(client_id)
             app = check_client(data.org, client_id, client_secret, self.now())
-            user = check_password(data.org, username, password)
+            user = check_password(data.org, username, password, remote_addr, app)
             return self._grant(data, user, app, app.scopes, with_refresh=False)
 
     def client_credentials_grant(self, client_id: str | None, client_secret: str | None) -> Grant:

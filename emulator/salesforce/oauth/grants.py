@@ -41,11 +41,21 @@ def check_client(org: Org, client_id: str | None, client_secret: str | None, now
     return app
 
 
-def check_password(org: Org, username: str | None, password: str | None) -> User:
-    """Password grants take the user's password with the security token appended."""
+def check_password(org: Org, username: str | None, password: str | None, remote_addr: str | None = None,
+                   app: ConnectedApp | None = None) -> User:
+    """Password grants take the user's password with the security token appended (SF-OAUTH-2).
+
+    The password alone is enough when the caller's address is in the org's
+    trusted IP ranges or the connected app relaxes IP restrictions.
+    """
     user = org.user_by_username(username or "")
+    given = (password or "").encode()
     expected = (user.password + user.security_token) if user else ""
-    if user is None or not user.active or not hmac.compare_digest((password or "").encode(), expected.encode()):
+    ok = user is not None and user.active and hmac.compare_digest(given, expected.encode())
+    if not ok and user is not None and user.active and (
+            org.config.trusts(remote_addr) or (app is not None and app.relax_ip_restrictions)):
+        ok = hmac.compare_digest(given, user.password.encode())
+    if not ok:
         raise OAuthError("invalid_grant", "authentication failure")
     return user
 

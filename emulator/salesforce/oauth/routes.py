@@ -10,6 +10,7 @@ from ...core.http import empty_response, json_response
 from .grants import Grant, id_token, signature, check_session
 from ..context import emulator
 from ..errors import OAuthError
+from ..identity import my_domain_of
 
 bp = Blueprint("salesforce_oauth", __name__)
 
@@ -20,14 +21,14 @@ def login_base() -> str:
     return request.host_url.rstrip("/")
 
 
-def instance_url() -> str:
-    """Where REST calls go: the request's own host, or a My Domain host when called on login.*.
+def instance_url(my_domain: str = "harness") -> str:
+    """Where REST calls go: the request's own host, or the org's My Domain host when called on login.*.
 
     A My Domain host keeps clients that reached us through ``mock()`` on an intercepted host.
     """
     host = request.host.split(":")[0].lower()
     if host in LOGIN_HOSTS:
-        return "https://harness.my.salesforce.com"
+        return f"https://{my_domain}.my.salesforce.com"
     return login_base()
 
 
@@ -46,9 +47,9 @@ def token_body(grant: Grant, *, with_scope: bool, client_credentials: bool = Fal
         body["scope"] = " ".join(sorted(grant.session.scopes))
     if with_id_token and "openid" in grant.session.scopes and grant.app is not None:
         body["id_token"] = id_token(secret, login_base(), grant.user, grant.org, grant.app.client_id, now)
-    body["instance_url"] = instance_url()
+    body["instance_url"] = instance_url(grant.org.config.my_domain)
     if client_credentials:
-        body["api_instance_url"] = instance_url()
+        body["api_instance_url"] = instance_url(grant.org.config.my_domain)
     body.update(id=identity, token_type="Bearer", issued_at=issued_at)
     return body
 
@@ -71,7 +72,8 @@ def token():
     grant_type = form.get("grant_type")
     client_id, client_secret = client_auth()
     if grant_type == "password":
-        grant = backend.password_grant(client_id, client_secret, form.get("username"), form.get("password"))
+        grant = backend.password_grant(client_id, client_secret, form.get("username"), form.get("password"),
+                                       request.remote_addr, my_domain_of(request.host))
         return json_response(token_body(grant, with_scope=False))
     if grant_type == "client_credentials":
         grant = backend.client_credentials_grant(client_id, client_secret)
