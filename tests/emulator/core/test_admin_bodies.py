@@ -10,7 +10,7 @@ from emulator.core.transport import session_for
 URL = "https://harness.my.salesforce.com/__emulator"
 SETTINGS = ("session_timeout_minutes, daily_api_limit, daily_bulk_api_limit, custom_field_cap, custom_field_cap_scope, "
             "deletion_window_days, updated_window_days, recycle_bin_days, max_body_bytes, concurrent_request_limit, "
-            "bulk_processing_seconds")
+            "bulk_processing_seconds, my_domain, trusted_ip_ranges")
 
 
 @pytest.fixture
@@ -31,7 +31,7 @@ def session():
     ("/restore", {"label": "x"}, "unknown key 'label' (allowed: name)"),
     ("/fixture", {"org": {"daily_api_limt": 3}},
      "fixture: invalid fixture: org.daily_api_limt: unknown key (did you mean 'daily_api_limit'?) (allowed: name, "
-     "session_timeout_minutes, daily_api_limit, custom_field_cap)"),
+     "session_timeout_minutes, daily_api_limit, custom_field_cap, my_domain, trusted_ip_ranges)"),
     ("/faults", {"faults": [{"path": "/x"}], "path": "/y"}, "unknown key 'path' (allowed: faults)"),
     ("/faults", {"faults": {"path": "/x"}}, "faults: must be a list of fault rules"),
     ("/faults", {"path": "/x", "tims": 1},
