@@ -21,7 +21,7 @@ def build_emulator(fixture_path: str | None, demo: bool, seed: int, count: int,
     emulator = Emulator(EmulatorConfig(seed=seed, fixture=fixture, admin_token=admin_token))
     if demo and dataset is None:
         from fixtures.generate import generate_dataset
-        dataset = generate_dataset(seed=seed, count=count)
+        dataset = generate_dataset(seed=seed, count=count, opportunities=count // 2, cases=count // 2)
     if dataset:
         load_dataset(emulator.salesforce, emulator.salesforce.default_org(), dataset)
     return emulator
@@ -36,7 +36,7 @@ def build_emulator(fixture_path: str | None, demo: bool, seed: int, count: int,
               help="Fixture file (YAML/JSON) replacing the demo org.")
 @click.option("--demo/--no-demo", default=False, help="Load a generated demo data set.")
 @click.option("--seed", default=42, show_default=True, help="Seed for ids and generated data.")
-@click.option("--count", default=50, show_default=True, help="Contacts (and Leads) to generate with --demo.")
+@click.option("--count", default=50, show_default=True, help="Contacts (and Leads; half as many Opportunities and Cases) to generate with --demo.")
 @click.option("--threads", default=8, show_default=True, help="Waitress worker threads.")
 def serve(host: str, port: int, admin_token: str | None, fixture_path: str | None, demo: bool, seed: int,
           count: int, threads: int) -> None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 from .backend import SalesforceBackend
 from .sobjects.records import OrgData
 
-LOAD_ORDER = ("Account", "Contact", "Lead")
+LOAD_ORDER = ("Account", "Contact", "Lead", "Opportunity", "Case")
 
 
 def load_dataset(backend: SalesforceBackend, data: OrgData, dataset: dict[str, list[dict]]) -> dict[str, list[str]]:
-    """Insert Accounts, Contacts and Leads; ``"@Account:<i>"`` references become real ids."""
+    """Insert Accounts, Contacts, Leads, Opportunities and Cases; ``"@Contact:<i>"``-style references become real ids."""
     created: dict[str, list[str]] = {}
     with backend.lock:
         admin = next(iter(data.org.users.values()))

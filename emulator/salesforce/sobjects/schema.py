@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .fields import FieldDef
-from .standard_objects import STANDARD_OBJECTS, standard_fields
+from .standard_objects import ChildRelationship, standard_fields, standard_objects
 
 
 @dataclass(frozen=True)
@@ -15,6 +15,7 @@ class _FieldPlans:
     references: frozenset[str]
     unique: frozenset[str]
     defaults: dict
+    compounds: tuple[tuple[str, tuple[str, ...]], ...]  # (address field, its component fields)
 
 
 @dataclass
@@ -28,6 +29,8 @@ class SObjectSchema:
     custom: bool = False
     api_writable: bool = True
     fields: dict[str, FieldDef] = field(default_factory=dict)  # lower-case name -> FieldDef
+    child_relationships: tuple[ChildRelationship, ...] = ()
+    extra: dict = field(default_factory=dict)  # object-specific data tables from its JSON file
 
     def field(self, name: str) -> FieldDef | None:
         return self.fields.get(name.lower())
@@ -51,13 +54,24 @@ class SObjectSchema:
                 required=tuple(f.name for f in fields if f.required),
                 references=frozenset(f.name for f in fields if f.type == "reference"),
                 unique=frozenset(f.name for f in fields if f.unique),
-                defaults={f.name: f.default for f in fields})
+                defaults={f.name: f.default for f in fields if f.default is not None or not f.components},
+                compounds=tuple((f.name, f.components) for f in fields if f.components))
         return plans
 
     def render_plan(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """(every field name in describe order, the date/datetime ones)."""
         plans = self._field_plans()
         return plans.names, plans.temporal
+
+    def compound_plan(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """The compound (address) fields, read from their components when rendered."""
+        return self._field_plans().compounds
+
+    def child_relationship(self, name: str) -> ChildRelationship | None:
+        """The child relationship called ``name`` (e.g. Contacts), case-insensitively."""
+        lowered = name.lower()
+        return next((c for c in self.child_relationships
+                     if c.relationship_name and c.relationship_name.lower() == lowered), None)
 
     def required_names(self) -> tuple[str, ...]:
         """Fields a create must set, in describe order."""
@@ -104,7 +118,7 @@ class SObjectSchema:
     def describe(self, version: str) -> dict:
         body = self.summary(version)
         body["fields"] = [f.describe() for f in self.fields.values()]
-        body["childRelationships"] = []
+        body["childRelationships"] = [c.describe() for c in self.child_relationships]
         body["recordTypeInfos"] = []
         return body
 
@@ -114,8 +128,9 @@ class Schema:
 
     def __init__(self) -> None:
         self.objects: dict[str, SObjectSchema] = {}
-        for name, (label, plural, prefix, _fields, writable) in STANDARD_OBJECTS.items():
-            obj = SObjectSchema(name, label, plural, prefix, api_writable=writable)
+        for name, std in standard_objects().items():
+            obj = SObjectSchema(name, std.label, std.label_plural, std.key_prefix, api_writable=std.api_writable,
+                                child_relationships=std.child_relationships, extra=std.extra)
             for f in standard_fields(name):
                 obj.add_field(f)
             self.objects[name.lower()] = obj

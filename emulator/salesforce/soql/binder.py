@@ -224,7 +224,7 @@ class Binder:
 
 
 def _filterable(fdef: FieldDef) -> bool:
-    return fdef.type != "textarea" or fdef.length <= 255
+    return fdef.filterable
 
 
 def _sortable(fdef: FieldDef) -> bool:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..sobjects.render import attributes, json_value
+from ..sobjects.render import attributes, compound_value, json_value
 from .binder import BoundQuery
 from .compiler import StoreSource, accessor
 
@@ -47,7 +47,7 @@ def _render_plan(bq: BoundQuery, ctx: StoreSource) -> _Level:
                 relation = _Relation(ref_field.name, ctx.store(target.name).records, _Level(target.name))
                 level.entries.append((key, relation))
             level = relation.level
-        level.entries.append((path.field.name, path.field.name))
+        level.entries.append((path.field.name, path.field.components or path.field.name))
     return root
 
 
@@ -58,6 +58,8 @@ def _render_level(record: dict, level: _Level, version: str) -> dict:
             parent_id = record.get(what.ref_field)
             parent = what.records.get(parent_id) if parent_id is not None else None
             body[key] = None if parent is None else _render_level(parent, what.level, version)
+        elif what.__class__ is tuple:
+            body[key] = compound_value(record, what)
         else:
             body[key] = json_value(record.get(what))
     return body
@@ -74,7 +76,8 @@ def make_renderer(bq: BoundQuery, ctx: StoreSource, version: str) -> Callable[[d
 
 def make_flattener(bq: BoundQuery, ctx: StoreSource) -> Callable[[dict], dict]:
     """``record -> {"Id": …, "Account.Name": …}`` (JSON values), e.g. for Bulk API CSV."""
-    getters: list[tuple[str, Callable[[dict], Any]]] = [(p.dotted, accessor(p, ctx)) for p in bq.columns]
+    getters: list[tuple[str, Callable[[dict], Any]]] = [(p.dotted, accessor(p, ctx)) for p in bq.columns
+                                                        if not p.field.components]
     if bq.aggregates:
         return lambda row: dict(row)
     return lambda record: {name: json_value(get(record)) for name, get in getters}
