@@ -31,6 +31,8 @@ class SObjectSchema:
     fields: dict[str, FieldDef] = field(default_factory=dict)  # lower-case name -> FieldDef
     child_relationships: tuple[ChildRelationship, ...] = ()
     extra: dict = field(default_factory=dict)  # object-specific data tables from its JSON file
+    # reference fields that parents' childRelationships point through (indexed for subqueries)
+    child_reference_fields: set[str] = field(default_factory=set)
 
     def field(self, name: str) -> FieldDef | None:
         return self.fields.get(name.lower())
@@ -134,6 +136,11 @@ class Schema:
             for f in standard_fields(name):
                 obj.add_field(f)
             self.objects[name.lower()] = obj
+        for obj in self.objects.values():
+            for relation in obj.child_relationships:
+                child = self.objects.get(relation.child_sobject.lower())
+                if child is not None and relation.relationship_name:
+                    child.child_reference_fields.add(relation.field)
 
     def get(self, name: str) -> SObjectSchema | None:
         return self.objects.get(name.lower()) if isinstance(name, str) else None

@@ -4,8 +4,10 @@ Records are dicts keyed by canonical field API names holding Python values
 (str, bool, int/float, aware ``datetime``, ``date`` or None). Deleted records
 stay here with ``IsDeleted = True`` while they are in the recycle bin.
 
-Indexes (SPEC SF-REST-8): equality on Id, Email and every external-id or
-unique field (keys case-folded, as SOQL compares strings case-insensitively);
+Indexes (SPEC SF-REST-8): equality on Id, Email, every external-id or
+unique field and the reference fields child relationships go through (keys
+case-folded, as SOQL compares strings case-insensitively; 18-character ids
+stay unique when folded);
 ordered on LastModifiedDate, SystemModstamp and CreatedDate for range filters.
 """
 from __future__ import annotations
@@ -54,8 +56,10 @@ def _bucket_remove(index: dict, key: Any, record_id: str) -> None:
 
 
 def equality_indexed(schema: SObjectSchema) -> list[str]:
+    """Email, unique and external-id fields, and the reference fields of child relationships
+    (``Contact.AccountId``: a subquery's children come from there, never from a scan)."""
     names = [f.name for f in schema.fields.values()
-             if f.external_id or f.unique or f.type == "email"]
+             if f.external_id or f.unique or f.type == "email" or f.name in schema.child_reference_fields]
     return [n for n in names if n != "Id"]
 
 
@@ -153,6 +157,10 @@ class ObjectStore:
             return None
         bucket = index.get(index_key(value), ())
         return {bucket} if isinstance(bucket, str) else set(bucket)
+
+    def bucket(self, field_name: str, value: Any) -> tuple[str, ...] | str | set[str]:
+        """The ids of an indexed field's value, without a copy (a str for one id); the field must be indexed."""
+        return self.equality[field_name].get(index_key(value), ())
 
     def range(self, field_name: str, low: Any = None, low_inclusive: bool = True,
               high: Any = None, high_inclusive: bool = True) -> Iterator[str] | None:

@@ -22,7 +22,7 @@ from ..errors import SalesforceError
 from . import dates
 from .diagnostics import empty_query, malformed, out_of_range, row_column
 from .nodes import (And, Comparison, Condition, CountAll, CountField, FieldRef, Literal, Not, Or,
-                    OrderItem, Query)
+                    OrderItem, Query, SubQuery)
 
 MAX_LENGTH = 100_000
 MAX_OFFSET = 2000
@@ -71,6 +71,10 @@ class _Builder(Transformer):
 
     def select_list(self, c: list) -> list:
         return c
+
+    def subquery(self, c: list) -> SubQuery:
+        parts = self.start(c)
+        return SubQuery(tuple(parts.items()), c[0].start_pos)
 
     def count_all(self, c: list) -> CountAll:
         return CountAll(c[0].start_pos)
@@ -221,7 +225,8 @@ def _parse(text: str) -> Query:
     except LarkError as error:
         raise _syntax_error(text, error) from None
     query = Query(text=text, **parts)
-    if _depth(query.where) > MAX_DEPTH:
+    subqueries = [item.query(text) for item in query.select if isinstance(item, SubQuery)]
+    if any(_depth(q.where) > MAX_DEPTH for q in [query, *subqueries]):
         raise malformed(text, 0, "Query is too complicated: too many nested conditions")
     return query
 

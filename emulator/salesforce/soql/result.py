@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..sobjects.render import attributes, compound_value, json_value
-from .binder import BoundQuery
+from .binder import BoundQuery, ChildQuery
+from .children import child_renderer
 from .compiler import StoreSource, accessor
 
 
@@ -36,9 +37,18 @@ class _Relation:
     level: _Level
 
 
-def _render_plan(bq: BoundQuery, ctx: StoreSource) -> _Level:
+@dataclass
+class _Children:
+    render: Callable[[dict], dict | None]  # parent record -> the subquery's result or None
+
+
+def _render_plan(bq: BoundQuery, ctx: StoreSource, version: str) -> _Level:
     root = _Level(bq.sobject.name)
-    for path in bq.columns:
+    for path in bq.items or bq.columns:
+        if isinstance(path, ChildQuery):
+            render_child = make_renderer(path.bound, ctx, version)
+            root.entries.append((path.relationship, _Children(child_renderer(path, ctx, version, render_child))))
+            continue
         level = root
         for ref_field, target in path.hops:
             key = ref_field.relationship_name or ref_field.name
@@ -60,6 +70,8 @@ def _render_level(record: dict, level: _Level, version: str) -> dict:
             body[key] = None if parent is None else _render_level(parent, what.level, version)
         elif what.__class__ is tuple:
             body[key] = compound_value(record, what)
+        elif isinstance(what, _Children):
+            body[key] = what.render(record)
         else:
             body[key] = json_value(record.get(what))
     return body
@@ -70,7 +82,7 @@ def make_renderer(bq: BoundQuery, ctx: StoreSource, version: str) -> Callable[[d
         def aggregate(row: dict) -> dict:
             return {"attributes": {"type": "AggregateResult"}, **row}
         return aggregate
-    plan = _render_plan(bq, ctx)
+    plan = _render_plan(bq, ctx, version)
     return lambda record: _render_level(record, plan, version)
 
 
