@@ -26,6 +26,7 @@ from .salesforce.bulk import routes as bulk
 from .salesforce.soql import routes as query
 from .salesforce.replication import routes as replication
 from .salesforce.tooling import routes as tooling
+from .salesforce.search import routes as search
 from .salesforce.context import limit_header_for
 
 log = logging.getLogger("crm_harness")
@@ -55,7 +56,8 @@ def create_app(emulator: Emulator | None = None, config: EmulatorConfig | None =
     app.config["MAX_CONTENT_LENGTH"] = 512 * 1024 * 1024
     for blueprint in (rest.bp, collections.bp, composite.bp, tree.bp, oauth.bp, soap.bp, admin.bp):
         app.register_blueprint(blueprint)
-    for blueprint in (query.bp, replication.bp, tooling.bp, salesforce_admin.bp, bulk.bp, ims.bp, flowservice.bp):
+    for blueprint in (query.bp, replication.bp, tooling.bp, salesforce_admin.bp, bulk.bp, search.bp, ims.bp,
+                      flowservice.bp):
         app.register_blueprint(blueprint)
 
     @app.errorhandler(ApiError)

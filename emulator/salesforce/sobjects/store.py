@@ -13,7 +13,7 @@ ordered on LastModifiedDate, SystemModstamp and CreatedDate for range filters.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from .schema import SObjectSchema
@@ -72,6 +72,13 @@ class ObjectStore:
         # key -> one id (str) or a set of ids; read through lookup()
         self.equality: dict[str, dict[Any, str | set[str]]] = {n: {} for n in equality_indexed(schema)}
         self.ordered: dict[str, list[tuple[Any, str]]] = {n: [] for n in ORDERED_INDEX_FIELDS}
+        self._search: Any = None  # the SOSL index (search.index.SearchIndex), built on the first search
+
+    def search_index(self, build: Callable[[], Any]) -> Any:
+        """The SOSL index of this store, built by ``build`` the first time and then kept up to date."""
+        if self._search is None:
+            self._search = build()
+        return self._search
 
     # -- index maintenance -------------------------------------------------
     def ensure_index(self, field_name: str) -> None:
@@ -87,6 +94,7 @@ class ObjectStore:
 
     def drop_field(self, field_name: str) -> None:
         self.equality.pop(field_name, None)
+        self._search = None  # rebuilt on the next search
         for record in self.records.values():
             record.pop(field_name, None)
 
@@ -129,6 +137,8 @@ class ObjectStore:
         record_id = record["Id"]
         self.records[record_id] = record
         self._index_add(record_id, record, self._indexed_names())
+        if self._search is not None:
+            self._search.add(record)
 
     def update(self, record_id: str, changes: dict) -> dict:
         record = self.records[record_id]
@@ -136,6 +146,8 @@ class ObjectStore:
         self._index_remove(record_id, record, touched)
         record.update(changes)
         self._index_add(record_id, record, touched)
+        if self._search is not None:
+            self._search.add(record, changes)
         return record
 
     def purge(self, record_id: str) -> dict | None:

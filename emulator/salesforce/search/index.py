@@ -1,0 +1,99 @@
+"""The inverted index SOSL searches (SPEC SF-REST-14).
+
+One per object store, built on the first search of that object and then kept
+up to date by the store's writes (so loads and creates pay nothing until
+someone searches). Three groups, as SOSL's ``IN … FIELDS``:
+
+* NAME: the name fields (``Name``, the parts of a compound ``Name``,
+  ``CaseNumber``…): their words;
+* EMAIL: email fields: the whole address, its local part, its domain and the
+  words of the local part;
+* PHONE: phone fields: the digits only, and each run of digits.
+
+Postings are lists of ids, appended to on every write; a changed or deleted
+record stays listed under its old words and the search checks each candidate
+against its current values, so no posting ever needs removing.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from ..sobjects.schema import SObjectSchema
+
+GROUPS = ("NAME", "EMAIL", "PHONE")
+_WORDS = re.compile(r"[^\W_]+")
+_DIGIT_RUNS = re.compile(r"\d+")
+
+
+def search_fields(schema: SObjectSchema) -> dict[str, str]:
+    """field name -> its search group, for the fields SOSL searches on this object."""
+    found: dict[str, str] = {}
+    for f in schema.fields.values():
+        if f.type == "email":
+            found[f.name] = "EMAIL"
+        elif f.type == "phone":
+            found[f.name] = "PHONE"
+        elif f.is_text and f.type not in ("id", "reference") and (f.name_field or f.compound_field_name == "Name"):
+            found[f.name] = "NAME"
+    return found
+
+
+def value_tokens(group: str, value: str) -> set[str]:
+    """The index keys of one field value."""
+    lowered = value.lower()
+    tokens = set(_WORDS.findall(lowered))
+    if group == "EMAIL":
+        local, _, domain = lowered.partition("@")
+        tokens.update((lowered, local, domain))
+    elif group == "PHONE":
+        digits = "".join(ch for ch in value if ch.isdigit())
+        if digits:
+            tokens.add(digits)
+        tokens.update(_DIGIT_RUNS.findall(value))
+    tokens.discard("")
+    return tokens
+
+
+class SearchIndex:
+    """token -> ids, per search group, for one object's records."""
+
+    def __init__(self, schema: SObjectSchema, records: Iterable[dict]) -> None:
+        self.fields = search_fields(schema)
+        self.postings: dict[str, dict[str, list[str]]] = {g: {} for g in GROUPS}
+        for record in records:
+            self.add(record)
+
+    def add(self, record: dict, names: Iterable[str] | None = None) -> None:
+        """Index a record's searchable values (all, or only ``names`` after an update)."""
+        wanted = self.fields if names is None else [n for n in names if n in self.fields]
+        if not wanted:
+            return
+        record_id = record["Id"]
+        for group, tokens in self.record_tokens(record, wanted).items():
+            postings = self.postings[group]
+            for token in tokens:
+                ids = postings.get(token)
+                if ids is None:
+                    postings[token] = [record_id]
+                elif ids[-1] != record_id:
+                    ids.append(record_id)
+
+    def record_tokens(self, record: dict, names: Iterable[str] | None = None) -> dict[str, set[str]]:
+        """group -> the current tokens of a record (what a candidate is checked against)."""
+        out: dict[str, set[str]] = {g: set() for g in GROUPS}
+        for name in self.fields if names is None else names:
+            value = record.get(name)
+            if isinstance(value, str) and value:
+                out[self.fields[name]] |= value_tokens(self.fields[name], value)
+        return out
+
+    @staticmethod
+    def value_words(text: str) -> list[str]:
+        return _WORDS.findall(text)
+
+    def record_texts(self, record: dict, groups: Iterable[str]) -> list[str]:
+        """The lower-cased values of a record's fields in ``groups`` (for phrases)."""
+        wanted = set(groups)
+        return [record[name].lower() for name, group in self.fields.items()
+                if group in wanted and isinstance(record.get(name), str)]
