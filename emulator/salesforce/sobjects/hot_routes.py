@@ -11,6 +11,7 @@ import re
 from ...core.front import Answer, LeanRequest, LeanRoute, json_answer
 from ..context import SfContext, authorize_call
 from ..errors import SalesforceError, ValidationFailure
+from .recent import touch
 from .render import render_record
 from .requests_json import parse_json
 from .schema import SObjectSchema
@@ -71,6 +72,7 @@ def routes(emulator) -> list[LeanRoute]:
                 schema = records.schema(sobject)
                 if request.method == "GET":
                     record = records.live(schema, record_id, on_get=True)
+                    touch(records.data, ctx.session.user_id, schema.name, record["Id"])
                     return json_answer(render_record(schema, record, version,
                                                      field_list(schema, request.arg("fields"))))
                 try:

@@ -121,6 +121,7 @@ class Query:
     order_by: tuple[OrderItem, ...] = ()
     limit: int | None = None
     offset: int | None = None
+    for_: str | None = None  # FOR VIEW | FOR REFERENCE: "VIEW" or "REFERENCE"
 
     @property
     def is_count(self) -> bool:

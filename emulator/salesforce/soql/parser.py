@@ -64,6 +64,11 @@ class _Builder(Transformer):
     """Lark callbacks building :mod:`nodes` objects; tokens are kept for positions."""
 
     def start(self, c: list) -> dict:
+        return self._statement(c)
+
+    @staticmethod
+    def _statement(c: list) -> dict:
+        """SELECT … FROM … [WHERE …] …: the keyword arguments of a :class:`Query` (or a subquery)."""
         parts: dict[str, Any] = {"select": tuple(c[1]), "sobject": str(c[3]), "sobject_pos": c[3].start_pos}
         for item in c[4:]:
             parts.update(item)
@@ -73,7 +78,7 @@ class _Builder(Transformer):
         return c
 
     def subquery(self, c: list) -> SubQuery:
-        parts = self.start(c)
+        parts = self._statement(c)
         return SubQuery(tuple(parts.items()), c[0].start_pos)
 
     def count_all(self, c: list) -> CountAll:
@@ -178,6 +183,9 @@ class _Builder(Transformer):
 
     def limit(self, c: list) -> dict:
         return {"limit": _integer(c[1])}
+
+    def for_clause(self, c: list) -> dict:
+        return {"for_": c[1].type}
 
     def offset(self, c: list) -> dict:
         value = _integer(c[1])

@@ -115,6 +115,7 @@ class QueryResult:
     records: list[dict]
     aggregate: bool = False
     columns: list[str] = field(default_factory=list)  # dotted canonical names, SELECT order
+    for_: str | None = None  # FOR VIEW / FOR REFERENCE: the caller stamps and lists the rows as recent
     _renderer: Callable[[dict], dict] = field(default=_never_render, repr=False, compare=False)
     _flattener: Callable[[dict], dict] = field(default=dict, repr=False, compare=False)
 

@@ -18,9 +18,11 @@ from flask import g, request
 from ...core.http import json_response
 from ..blueprint import sf_blueprint
 from ..errors import SalesforceError
+from ..sobjects.recent import mark
 from ..sobjects.records import OrgData
 from ..sobjects.schema import Schema
 from . import execute
+from .explain import explain
 from ..sobjects.store import ObjectStore
 
 bp = sf_blueprint("salesforce_query", __name__)
@@ -83,8 +85,17 @@ def _open_cursor(data: OrgData, cursor: Cursor, locator_id: str, now: datetime) 
     cursors[locator_id] = cursor
 
 
+def _explain(version: str, soql: str):
+    ctx = g.sf
+    with ctx.backend.lock:
+        ctx.records()
+        return json_response(explain(soql, OrgQueryContext(ctx.data, version, ctx.backend.now())))
+
+
 def _run(version: str, include_deleted: bool):
     ctx = g.sf
+    if "explain" in request.args and "q" not in request.args:
+        return _explain(version, request.args.get("explain") or "")
     soql = request.args.get("q")
     if not soql:
         raise SalesforceError(400, "MALFORMED_QUERY", "A query string has to be specified")
@@ -92,6 +103,8 @@ def _run(version: str, include_deleted: bool):
         now = ctx.backend.now()
         ctx.records()  # applies the recycle-bin purge before reading
         result = execute(soql, OrgQueryContext(ctx.data, version, now), include_deleted=include_deleted)
+        if result.for_ is not None:
+            mark(ctx.data, ctx.session.user_id, result.sobject, result.records, result.for_, now)
         if result.is_count:
             return json_response({"totalSize": result.total_size, "done": True, "records": []})
         cursor = Cursor(result.records, result.render, result.total_size,
