@@ -41,46 +41,79 @@ def _groups(group: str) -> tuple[str, ...]:
 
 
 # -- candidates and checks ---------------------------------------------------------------
+def _prefix(word: Word) -> str:
+    """The literal text before a wildcard word's first * or ?."""
+    return word.text if word.pattern is None else word.pattern.pattern.split(".", 1)[0].replace("\\", "")
+
+
 def _word_ids(index: SearchIndex, word: Word, groups: tuple[str, ...]) -> set[str]:
     found: set[str] = set()
     for group in groups:
         postings = index.postings[group]
         if word.pattern is not None:
+            prefix, fullmatch = _prefix(word), word.pattern.fullmatch
             for token, ids in postings.items():
-                if word.pattern.fullmatch(token):
+                if token.startswith(prefix) and fullmatch(token):
                     found.update(ids)
             continue
-        keys = [word.text]
-        if group == "PHONE" and len(word.digits) >= 2:
-            keys.append(word.digits)
-        for key in keys:
+        for key in _keys(word, group):
             found.update(postings.get(key, ()))
         parts = word.parts
         if len(parts) > 1 and word.text not in postings:
-            lists = sorted((postings.get(p, ()) for p in parts), key=len)
-            common = set(lists[0])
-            for ids in lists[1:]:
-                common.intersection_update(ids)
-            found |= common
+            found.update(min((postings.get(p, ()) for p in parts), key=len))  # the rest is checked per row
     return found
 
 
+def _keys(word: Word, group: str) -> list[str]:
+    return [word.text, word.digits] if group == "PHONE" and len(word.digits) >= 2 else [word.text]
+
+
+def estimate(index: SearchIndex, term: Term, groups: tuple[str, ...]) -> int:
+    """An upper bound of a term's candidates from posting lengths alone (no set is built)."""
+    if isinstance(term, Word):
+        if term.pattern is not None:
+            return 1 << 62
+        total = 0
+        for group in groups:
+            postings = index.postings[group]
+            total += sum(len(postings.get(k, ())) for k in _keys(term, group))
+            if len(term.parts) > 1 and term.text not in postings:
+                total += min(len(postings.get(p, ())) for p in term.parts)
+        return total
+    if isinstance(term, (Phrase, AllOf)):
+        items = term.words if isinstance(term, Phrase) else term.items
+        return min(estimate(index, item, groups) for item in items) if items else 0
+    if isinstance(term, AnyOf):
+        return sum(estimate(index, item, groups) for item in term.items)
+    return estimate(index, term.keep, groups)
+
+
 def candidates(index: SearchIndex, term: Term, groups: tuple[str, ...]) -> set[str]:
+    """Ids that may match (a superset: every one is checked against the record, see :func:`matches`).
+
+    A conjunction takes the candidates of its most selective part only, chosen
+    by :func:`estimate`, so ``FIND {Ada Smith}`` never builds the set of all Smiths.
+    """
     if isinstance(term, Word):
         return _word_ids(index, term, groups)
     if isinstance(term, (Phrase, AllOf)):
         items = term.words if isinstance(term, Phrase) else term.items
-        sets = sorted((candidates(index, item, groups) for item in items), key=len)
-        common = set(sets[0]) if sets else set()
-        for other in sets[1:]:
-            common &= other
-        return common
+        if not items:
+            return set()
+        return candidates(index, min(items, key=lambda item: estimate(index, item, groups)), groups)
     if isinstance(term, AnyOf):
         found: set[str] = set()
         for item in term.items:
             found |= candidates(index, item, groups)
         return found
     return candidates(index, term.keep, groups)
+
+
+def exact(term: Term) -> bool:
+    """Are a term's candidates exactly its matches (for records indexed once and unchanged)?"""
+    if isinstance(term, Word):
+        return term.pattern is None and len(term.parts) <= 1
+    return isinstance(term, AnyOf) and all(exact(item) for item in term.items)
 
 
 def _word_matches(word: Word, tokens: dict[str, set[str]], groups: tuple[str, ...]) -> bool:
@@ -144,11 +177,16 @@ def _hits(bound: BoundQuery, search: Search, ctx: QueryContext, budget: int) -> 
     groups = _groups(search.group)
     records = ctx.store(obj.name).records
     test = compile_conjunction([bound.where] if bound.where is not None else [], ctx)
+    term = search.term
+    trusted = exact(term)
+    stale = index.stale
 
     def rows() -> Iterator[dict]:
-        for record_id in sorted(candidates(index, search.term, groups)):
+        for record_id in sorted(candidates(index, term, groups)):
             record = records.get(record_id)
-            if record is None or record["IsDeleted"] or not matches(index, search.term, record, groups):
+            if record is None or record["IsDeleted"]:
+                continue
+            if not (trusted and record_id not in stale) and not matches(index, term, record, groups):
                 continue
             if test is None or test(record):
                 yield record

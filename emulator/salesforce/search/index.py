@@ -11,11 +11,13 @@ someone searches). Three groups, as SOSL's ``IN … FIELDS``:
 * PHONE: phone fields: the digits only, and each run of digits.
 
 Postings are lists of ids, appended to on every write; a changed or deleted
-record stays listed under its old words and the search checks each candidate
-against its current values, so no posting ever needs removing.
+record stays listed under its old words (its id goes into ``stale``) and the
+search checks such candidates against their current values, so no posting
+ever needs removing.
 """
 from __future__ import annotations
 
+import gc
 import re
 from collections.abc import Iterable
 
@@ -61,8 +63,15 @@ class SearchIndex:
     def __init__(self, schema: SObjectSchema, records: Iterable[dict]) -> None:
         self.fields = search_fields(schema)
         self.postings: dict[str, dict[str, list[str]]] = {g: {} for g in GROUPS}
-        for record in records:
-            self.add(record)
+        self.stale: set[str] = set()  # ids whose searchable values changed after they were indexed
+        paused = gc.isenabled()
+        gc.disable()  # a million small containers: collector passes would make the build quadratic
+        try:
+            for record in records:
+                self.add(record)
+        finally:
+            if paused:
+                gc.enable()
 
     def add(self, record: dict, names: Iterable[str] | None = None) -> None:
         """Index a record's searchable values (all, or only ``names`` after an update)."""
@@ -70,6 +79,8 @@ class SearchIndex:
         if not wanted:
             return
         record_id = record["Id"]
+        if names is not None:
+            self.stale.add(record_id)
         for group, tokens in self.record_tokens(record, wanted).items():
             postings = self.postings[group]
             for token in tokens:
