@@ -26,17 +26,24 @@ from ..sobjects.schema import SObjectSchema
 GROUPS = ("NAME", "EMAIL", "PHONE")
 _WORDS = re.compile(r"[^\W_]+")
 _DIGIT_RUNS = re.compile(r"\d+")
+_NON_DIGITS = re.compile(r"\D+")
 
 
 def search_fields(schema: SObjectSchema) -> dict[str, str]:
-    """field name -> its search group, for the fields SOSL searches on this object."""
+    """field name -> its search group, for the fields SOSL searches on this object.
+
+    A compound ``Name`` is searched through its parts (FirstName, LastName…),
+    which hold the same words.
+    """
+    composed = {f.compound_field_name for f in schema.fields.values() if f.compound_field_name}
     found: dict[str, str] = {}
     for f in schema.fields.values():
         if f.type == "email":
             found[f.name] = "EMAIL"
         elif f.type == "phone":
             found[f.name] = "PHONE"
-        elif f.is_text and f.type not in ("id", "reference") and (f.name_field or f.compound_field_name == "Name"):
+        elif f.type in ("string", "textarea") and (
+                (f.name_field and f.name not in composed) or f.compound_field_name == "Name"):
             found[f.name] = "NAME"
     return found
 
@@ -44,15 +51,16 @@ def search_fields(schema: SObjectSchema) -> dict[str, str]:
 def value_tokens(group: str, value: str) -> set[str]:
     """The index keys of one field value."""
     lowered = value.lower()
-    tokens = set(_WORDS.findall(lowered))
+    if group == "NAME":
+        return set(_WORDS.findall(lowered))
     if group == "EMAIL":
+        tokens = set(_WORDS.findall(lowered))
         local, _, domain = lowered.partition("@")
         tokens.update((lowered, local, domain))
-    elif group == "PHONE":
-        digits = "".join(ch for ch in value if ch.isdigit())
-        if digits:
-            tokens.add(digits)
-        tokens.update(_DIGIT_RUNS.findall(value))
+    else:
+        tokens = set(_DIGIT_RUNS.findall(value))
+        tokens.add(_NON_DIGITS.sub("", value))
+        tokens.update(_WORDS.findall(lowered))
     tokens.discard("")
     return tokens
 

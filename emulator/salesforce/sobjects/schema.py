@@ -56,7 +56,8 @@ class SObjectSchema:
                 required=tuple(f.name for f in fields if f.required),
                 references=frozenset(f.name for f in fields if f.type == "reference"),
                 unique=frozenset(f.name for f in fields if f.unique),
-                defaults={f.name: f.default for f in fields if f.default is not None or not f.components},
+                # sparse: only fields with a default; a missing key reads as null everywhere (record.get)
+                defaults={f.name: f.default for f in fields if f.default is not None},
                 compounds=tuple((f.name, f.components) for f in fields if f.components))
         return plans
 
@@ -86,7 +87,7 @@ class SObjectSchema:
         return self._field_plans().unique
 
     def blank_record(self) -> dict:
-        """A new record with every field at its default (a fresh dict)."""
+        """A new record holding the fields that have a default (a fresh dict; the rest read as null)."""
         return dict(self._field_plans().defaults)
 
     def custom_fields(self) -> list[FieldDef]:
