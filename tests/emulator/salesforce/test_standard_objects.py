@@ -3,8 +3,12 @@ fields, childRelationships. Covers SF-REST-15 (and SF-REST-2's describe)."""
 from __future__ import annotations
 
 import pytest
+from sf_served_helpers import served_salesforce
+from simple_salesforce import Salesforce
+from simple_salesforce.exceptions import SalesforceMalformedRequest
 
 from emulator.salesforce.seeding import load_dataset
+from emulator.testing import serve_subprocess
 from fixtures.generate import generate_dataset
 
 INSERT_UPDATE = ("Please check the security settings of this field and verify that it is read/write for "
@@ -154,3 +158,27 @@ def test_demo_data_has_opportunities_and_cases(crm_emulator, rest):
     cases = rest.get("query", params={"q": "SELECT CaseNumber, Status, Contact.Name FROM Case"}).json()
     assert cases["totalSize"] == 25
     assert all(r["CaseNumber"] and r["Contact"]["Name"] for r in cases["records"])
+
+
+def check_with_simple_salesforce(sf) -> None:
+    """Opportunity and Case through simple_salesforce's own calls, describe included."""
+    describe = sf.Account.describe()
+    assert {c["relationshipName"] for c in describe["childRelationships"]} >= {"Contacts", "Opportunities", "Cases"}
+    assert "Opportunity" in {o["name"] for o in sf.describe()["sobjects"]}
+    case = sf.Case.create({"Subject": "Gear", "Origin": "Web"})
+    assert sf.Case.get(case["id"])["Status"] == "New"
+    opportunity = sf.Opportunity.create({"Name": "Deal", "StageName": "Qualification", "CloseDate": "2026-05-01"})
+    assert sf.Opportunity.get(opportunity["id"])["Probability"] == 10.0
+    with pytest.raises(SalesforceMalformedRequest) as refused:
+        sf.Account.create({"Name": "Geo", "ShippingAddress": {"city": "Paris"}})
+    assert refused.value.content[0]["errorCode"] == "INVALID_FIELD_FOR_INSERT_UPDATE"
+
+
+def test_simple_salesforce_in_process(crm_session, rest):
+    check_with_simple_salesforce(Salesforce(instance_url="https://harness.my.salesforce.com", session_id=rest.token,
+                                            session=crm_session))
+
+
+def test_simple_salesforce_served():
+    with serve_subprocess() as server:
+        check_with_simple_salesforce(served_salesforce(server.base_url))
