@@ -10,6 +10,7 @@ total.
 """
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timezone
@@ -171,6 +172,14 @@ def index_of(ctx: QueryContext, obj: SObjectSchema) -> SearchIndex:
     return store.search_index(lambda: SearchIndex(obj, store.records.values()))
 
 
+def _ascending(ids: set[str]) -> Iterator[str]:
+    """Ids in ascending (creation) order, lazily: a heap, so taking the first 2000 of 50 000 sorts none of the rest."""
+    heap = list(ids)
+    heapq.heapify(heap)
+    while heap:
+        yield heapq.heappop(heap)
+
+
 def _hits(bound: BoundQuery, search: Search, ctx: QueryContext, budget: int) -> Iterator[dict] | list[dict]:
     obj = bound.sobject
     index = index_of(ctx, obj)
@@ -182,7 +191,7 @@ def _hits(bound: BoundQuery, search: Search, ctx: QueryContext, budget: int) -> 
     stale = index.stale
 
     def rows() -> Iterator[dict]:
-        for record_id in sorted(candidates(index, term, groups)):
+        for record_id in _ascending(candidates(index, term, groups)):
             record = records.get(record_id)
             if record is None or record["IsDeleted"]:
                 continue

@@ -70,6 +70,9 @@ class SearchIndex:
 
     def __init__(self, schema: SObjectSchema, records: Iterable[dict]) -> None:
         self.fields = search_fields(schema)
+        # phrases are matched inside one value: a compound Name holds "first last" in one
+        self.phrase_fields = {**self.fields, **{f.name: "NAME" for f in schema.fields.values()
+                                                if f.name_field and f.type == "string" and f.name not in self.fields}}
         self.postings: dict[str, dict[str, list[str]]] = {g: {} for g in GROUPS}
         self.stale: set[str] = set()  # ids whose searchable values changed after they were indexed
         paused = gc.isenabled()
@@ -114,5 +117,5 @@ class SearchIndex:
     def record_texts(self, record: dict, groups: Iterable[str]) -> list[str]:
         """The lower-cased values of a record's fields in ``groups`` (for phrases)."""
         wanted = set(groups)
-        return [record[name].lower() for name, group in self.fields.items()
+        return [record[name].lower() for name, group in self.phrase_fields.items()
                 if group in wanted and isinstance(record.get(name), str)]
