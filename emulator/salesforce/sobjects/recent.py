@@ -6,7 +6,6 @@ stamp ``LastViewedDate`` / ``LastReferencedDate``); newest first, at most
 """
 from __future__ import annotations
 
-from collections import OrderedDict
 from datetime import datetime
 
 from .records import OrgData
@@ -20,11 +19,12 @@ def touch(data: OrgData, user_id: str, sobject: str, record_id: str) -> None:
     """Put a record at the top of the user's recent items."""
     items = data.recent.get(user_id)
     if items is None:
-        items = data.recent[user_id] = OrderedDict()
+        items = data.recent[user_id] = {}
+    elif record_id in items:
+        del items[record_id]  # dicts keep insertion order: re-inserting moves it to the end
     items[record_id] = sobject
-    items.move_to_end(record_id)
     if len(items) > MAX_ITEMS:
-        items.popitem(last=False)
+        del items[next(iter(items))]
 
 
 def mark(data: OrgData, user_id: str, sobject: str, records: list[dict], how: str, now: datetime) -> None:

@@ -40,7 +40,7 @@ class OrgData:
     cursors: dict = field(default_factory=dict)  # query locator id -> query.Cursor (SF-REST-8)
     bulk_jobs: dict = field(default_factory=dict)  # Bulk API 2.0 job id -> bulk_jobs.Job (SF-REST-12)
     counters: dict = field(default_factory=dict)  # auto-number sequences (Case.CaseNumber)
-    recent: dict = field(default_factory=dict)  # user id -> OrderedDict[record id, object] (recent.py)
+    recent: dict = field(default_factory=dict)  # user id -> {record id: object}, oldest first (recent.py)
     in_flight: int = 0
 
     def store(self, sobject: str) -> ObjectStore:

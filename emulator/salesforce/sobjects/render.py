@@ -27,12 +27,20 @@ def json_value(value: Any) -> Any:
 _ADDRESS_KEYS = ("street", "city", "state", "postalCode", "country", "latitude", "longitude", "geocodeAccuracy")
 
 
+@functools.lru_cache(maxsize=256)
+def _address_parts(components: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(JSON keys in the API's alphabetical order, the component fields in that order)."""
+    pairs = sorted(zip(_ADDRESS_KEYS, components))
+    return tuple(k for k, _ in pairs), tuple(n for _, n in pairs)
+
+
 def compound_value(record: dict, components: tuple[str, ...]) -> dict | None:
     """An address field as the API reads it: its components under their keys, or null when all are."""
-    values = [record.get(c) for c in components]
-    if all(v is None for v in values):
+    keys, names = _address_parts(components)
+    values = list(map(record.get, names))
+    if values.count(None) == len(values):
         return None
-    return dict(sorted(zip(_ADDRESS_KEYS, values)))
+    return dict(zip(keys, values))
 
 
 def attributes(sobject: str, record_id: str | None, version: str) -> dict:
