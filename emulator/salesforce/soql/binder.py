@@ -105,11 +105,12 @@ class BoundQuery:
 class Binder:
     """Checks one parsed query against a schema at a given ``today``."""
 
-    def __init__(self, schema: Schema, query: Query, today: date) -> None:
+    def __init__(self, schema: Schema, query: Query, today: date, nested: bool = False) -> None:
         self.schema = schema
         self.query = query
         self.text = query.text
         self.today = today
+        self.nested = nested  # binding a subquery: no subquery may appear inside it
 
     # -- names ---------------------------------------------------------------
     def resolve(self, ref: FieldRef, base: SObjectSchema) -> Path:
@@ -190,19 +191,15 @@ class Binder:
 
     def _bind_subquery(self, item: SubQuery, parent: SObjectSchema) -> ChildQuery:
         query = item.query(self.text)
-        if self._nested:
+        if self.nested:
             raise diag.malformed(self.text, item.pos, "SOQL statements cannot query aggregate relationships more "
                                                       "than 1 level away from the root entity object.")
         relation = parent.child_relationship(query.sobject)
         child_schema = self.schema.get(relation.child_sobject) if relation else None
         if relation is None or child_schema is None:
             raise diag.invalid_type(self.text, query.sobject_pos, query.sobject, relationship=True)
-        binder = Binder(self.schema, query, self.today)
-        binder._nested = True
-        bound = binder.bind(child_schema)
+        bound = Binder(self.schema, query, self.today, nested=True).bind(child_schema)
         return ChildQuery(relation.relationship_name, relation.field, bound)
-
-    _nested = False
 
     # -- WHERE ---------------------------------------------------------------
     def _bind_condition(self, cond: Condition, obj: SObjectSchema) -> Bound:
