@@ -3,8 +3,8 @@
 * Case: ``CaseNumber`` (an auto-number, ``00001001`` upwards per org) and
   ``IsClosed``/``ClosedDate`` from a closed ``Status``;
 * Opportunity: ``Probability``, ``ForecastCategory``, ``ForecastCategoryName``,
-  ``IsClosed``, ``IsWon`` from ``StageName`` (the stage table of the object's
-  JSON file) and ``ExpectedRevenue`` = Amount x Probability / 100.
+  ``IsClosed``, ``IsWon`` from ``StageName`` (the ``stages`` and
+  ``forecastCategoryNames`` tables of the object's JSON file) and ``ExpectedRevenue`` = Amount x Probability / 100.
 
 Each deriver gets the record being saved (already merged), the names the
 caller set, the org's counters and the save instant, and updates the record.
@@ -38,8 +38,7 @@ def _opportunity(schema: SObjectSchema, record: dict, given: set[str], counters:
         if "Probability" not in given:
             record["Probability"] = float(probability)
         if "ForecastCategoryName" not in given:
-            record["ForecastCategoryName"] = {"Omitted": "Omitted", "Pipeline": "Pipeline", "BestCase": "Best Case",
-                                              "Forecast": "Commit", "Closed": "Closed"}[category]
+            record["ForecastCategoryName"] = schema.extra["forecastCategoryNames"][category]
         record["ForecastCategory"] = category
         record["IsClosed"], record["IsWon"] = closed, won
     amount, probability = record.get("Amount"), record.get("Probability")
