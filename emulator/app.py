@@ -24,6 +24,7 @@ from .aep.profiles import admin_routes as aep_profiles
 from .salesforce import admin_routes as salesforce_admin
 from .salesforce.bulk import routes as bulk, v1_routes as bulk_v1
 from .salesforce.composite import collections, routes as composite, tree
+from .salesforce.search import routes as search
 from .salesforce.context import limit_header_for
 from .salesforce.oauth import routes as oauth, soap_routes as soap
 from .salesforce.replication import routes as replication
@@ -35,7 +36,7 @@ log = logging.getLogger("crm_harness")
 
 BLUEPRINTS = (sobjects.bp, collections.bp, composite.bp, tree.bp, oauth.bp, soap.bp, admin.bp, query.bp,
               replication.bp, tooling.bp, salesforce_admin.bp, bulk.bp, bulk_v1.bp, ims.bp,
-              flowservice.bp, aep_profiles.bp)
+              flowservice.bp, aep_profiles.bp, search.bp)
 
 
 def _render(error: ApiError) -> Response:

@@ -20,7 +20,8 @@ def build_emulator(fixture_path: str | None, demo: bool, seed: int, count: int,
 
     fixture = merge_over_demo(load_fixture_file(fixture_path) if fixture_path else None, fixture_path or "demo")
     if demo and not fixture.get("data"):
-        fixture["data"] = {"generate": {"seed": seed, "count": count}}
+        fixture["data"] = {"generate": {"seed": seed, "count": count, "opportunities": count // 2,
+                                        "cases": count // 2}}
     emulator = Emulator(EmulatorConfig(seed=seed, fixture={}, admin_token=admin_token))
     emulator.load_fixture(fixture, fixture_path or "demo")
     return emulator
@@ -35,7 +36,7 @@ def build_emulator(fixture_path: str | None, demo: bool, seed: int, count: int,
               help="Fixture file (YAML/JSON) replacing the demo org.")
 @click.option("--demo/--no-demo", default=False, help="Load a generated demo data set.")
 @click.option("--seed", default=42, show_default=True, help="Seed for ids and generated data.")
-@click.option("--count", default=50, show_default=True, help="Contacts (and Leads) to generate with --demo.")
+@click.option("--count", default=50, show_default=True, help="Contacts (and Leads; half as many Opportunities and Cases) to generate with --demo.")
 @click.option("--threads", default=8, show_default=True, help="Waitress worker threads.")
 def serve(host: str, port: int, admin_token: str | None, fixture_path: str | None, demo: bool, seed: int,
           count: int, threads: int) -> None:

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from .sobjects.records import Records
 
-LOAD_ORDER = ("Account", "Contact", "Lead")
+LOAD_ORDER = ("Account", "Contact", "Lead", "Opportunity", "Case")
 
 
 def seed(records: Records, dataset: dict[str, list[dict]]) -> dict[str, list[str]]:
-    """Insert Accounts, Contacts and Leads in that order; ``"@Account:<i>"`` references become real ids."""
+    """Insert Accounts, Contacts, Leads, Opportunities and Cases in that order; ``"@Account:<i>"`` references become real ids."""
     created: dict[str, list[str]] = {}
     for sobject in LOAD_ORDER:
         ids = created.setdefault(sobject, [])

@@ -11,7 +11,7 @@ from scenarios.runner import collect
 
 IMPLEMENTED_TODAY = ["SF-OAUTH-1", "SF-OAUTH-2", "SF-OAUTH-3", "SF-OAUTH-4", "SF-OAUTH-5", "SF-OAUTH-6",
                      "SF-OAUTH-7", "SF-REST-1", "SF-REST-2", "SF-REST-3", "SF-REST-4", "SF-REST-5", "SF-REST-11",
-                     "SF-SOAP-1", "SF-WIRE-1", "AEP-AUTH-1", "AEP-ERR-1", "AEP-ISO-1", "AEP-FS-1", "AEP-FS-2",
+                     "SF-REST-14", "SF-REST-15", "SF-SOAP-1", "SF-WIRE-1", "AEP-AUTH-1", "AEP-ERR-1", "AEP-ISO-1", "AEP-FS-1", "AEP-FS-2",
                      "SCN-1", "SCN-2", "SCN-3"]
 
 

@@ -130,7 +130,7 @@ def test_fixture_endpoint_replaces_state_with_data(http, emu):
         "org": {"name": "Loaded Org", "daily_api_limit": 5},
         "users": [{"username": "u@example.com", "password": "pw"}],
         "data": {"Account": [{"Name": "Acme"}], "Contact": [{"LastName": "A", "AccountId": "@Account:0"}]}})
-    assert loaded.json() == {"loaded": True, "records": {"Account": 1, "Contact": 1, "Lead": 0}}
+    assert loaded.json() == {"loaded": True, "records": {"Account": 1, "Contact": 1, "Lead": 0, "Opportunity": 0, "Case": 0}}
     [org] = emu.summary()["salesforce"]["orgs"]
     assert org["name"] == "Loaded Org" and org["users"] == ["u@example.com"]
     assert org["records"]["Contact"] == 1 and org["config"]["daily_api_limit"] == 5

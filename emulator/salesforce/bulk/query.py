@@ -36,6 +36,9 @@ def check_query(soql: str, data: OrgData, version: str, now: datetime) -> str:
                          "query jobs")
     if bound.query.offset is not None:
         raise bulk_error("API_ERROR", "The OFFSET clause is not supported by Bulk API 2.0 query jobs")
+    if bound.children or any(p.field.components for p in bound.columns):
+        raise bulk_error("API_ERROR", "FeatureNotEnabled : Aggregate Relationships and compound fields are not "
+                         "supported in Bulk Query")
     return bound.sobject.name
 
 

@@ -118,10 +118,13 @@ def identity_body(session) -> dict:
 
 
 def _current_session():
+    """The session of the Authorization header, or of ``?oauth_token=`` (how jsforce's identity() calls)."""
     backend = emulator().salesforce
+    authorization = request.headers.get("Authorization")
+    if not authorization and request.args.get("oauth_token"):
+        authorization = f"Bearer {request.args['oauth_token']}"
     with backend.lock:
-        return check_session(backend.tokens, backend.org_data, request.headers.get("Authorization"),
-                             backend.now())
+        return check_session(backend.tokens, backend.org_data, authorization, backend.now())
 
 
 @bp.route("/services/oauth2/userinfo", methods=["GET", "POST"])

@@ -1,4 +1,5 @@
-"""SOAP partner ``login()`` (SPEC SF-SOAP-1): what simple_salesforce and jsforce use by default."""
+"""SOAP partner ``login()`` (SPEC SF-SOAP-1: what simple_salesforce and jsforce use by default)
+and ``logout()`` (SPEC SF-REST-14: ends the SessionHeader's session)."""
 from __future__ import annotations
 
 from xml.etree import ElementTree
@@ -21,8 +22,7 @@ def _xml(body: str, status: int = 200) -> Response:
     return Response(body, status=status, content_type="text/xml; charset=utf-8")
 
 
-def _credentials(raw: bytes) -> tuple[str | None, str | None]:
-    root = ElementTree.fromstring(raw)
+def _credentials(root: ElementTree.Element) -> tuple[str | None, str | None]:
     login = root.find(f".//{{{PARTNER_NS}}}login")
     if login is None:
         raise ValueError("no login element")
@@ -38,7 +38,10 @@ def soap_login(version: str):
     except SalesforceError:
         raise SoapFault("UNSUPPORTED_API_VERSION", "Invalid Api version specified on URL", "UnexpectedErrorFault") from None
     try:
-        username, password = _credentials(request.get_data())
+        root = ElementTree.fromstring(request.get_data())
+        if root.find(f".//{{{PARTNER_NS}}}logout") is not None:
+            return _logout(root)
+        username, password = _credentials(root)
     except (ElementTree.ParseError, ValueError):
         raise SoapFault("Client", "Unable to find a deserializer for the type; the request is not a login call") from None
     try:
@@ -64,3 +67,15 @@ def soap_login(version: str):
     result += "<userInfo>" + "".join(f"<{k}>{escape(v)}</{k}>" for k, v in info.items()) + "</userInfo>"
     return _xml(ENVELOPE_OPEN.format(ns=f'xmlns="{PARTNER_NS}"') + f"<loginResponse><result>{result}</result>"
                 "</loginResponse>" + ENVELOPE_CLOSE)
+
+
+def _logout(root: ElementTree.Element) -> Response:
+    """``logout()``: the SessionHeader's session ends (later REST calls get INVALID_SESSION_ID)."""
+    session_id = root.find(f".//{{{PARTNER_NS}}}SessionHeader/{{{PARTNER_NS}}}sessionId")
+    token = (session_id.text or "").strip() if session_id is not None else ""
+    try:
+        emulator().salesforce.revoke(token)
+    except OAuthError:
+        raise SoapFault("INVALID_SESSION_ID", "Invalid Session ID found in SessionHeader: Illegal Session",
+                        "UnexpectedErrorFault") from None
+    return _xml(ENVELOPE_OPEN.format(ns=f'xmlns="{PARTNER_NS}"') + "<logoutResponse/>" + ENVELOPE_CLOSE)

@@ -10,7 +10,7 @@ SOAP_TYPES = {
     "email": "xsd:string", "phone": "xsd:string", "url": "xsd:string", "picklist": "xsd:string",
     "multipicklist": "xsd:string", "boolean": "xsd:boolean", "double": "xsd:double",
     "currency": "xsd:double", "percent": "xsd:double", "int": "xsd:int", "date": "xsd:date",
-    "datetime": "xsd:dateTime",
+    "datetime": "xsd:dateTime", "address": "urn:address",
 }
 TEXT_TYPES = {"string", "textarea", "email", "phone", "url", "picklist", "multipicklist", "id", "reference"}
 
@@ -39,6 +39,11 @@ class FieldDef:
     name_field: bool = False
     id_lookup: bool = False
     defaulted_on_create: bool = False
+    auto_number: bool = False
+    compound_field_name: str | None = None
+    components: tuple[str, ...] = ()  # a compound (address) field: the fields it is read from
+    filterable_flag: bool | None = None  # None: derived from the type
+    digits: int = 0
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -48,26 +53,33 @@ class FieldDef:
                 and not self.defaulted_on_create and self.type != "boolean")
 
     @property
+    def filterable(self) -> bool:
+        if self.filterable_flag is not None:
+            return self.filterable_flag
+        return self.type != "textarea" or self.length <= 255
+
+    @property
     def is_text(self) -> bool:
         return self.type in TEXT_TYPES
 
     def describe(self) -> dict:
         length = self.length if self.is_text else 0
         return {
-            "aggregatable": self.type not in ("textarea",),
-            "autoNumber": False,
+            "aggregatable": self.type not in ("textarea", "address"),
+            "autoNumber": self.auto_number,
             "byteLength": length * 3,
             "calculated": False,
             "caseSensitive": False,
+            "compoundFieldName": self.compound_field_name,
             "createable": self.createable,
             "custom": self.custom,
             "defaultValue": self.default,
             "defaultedOnCreate": (self.default is not None or self.defaulted_on_create or self.type == "boolean"
                                   or self.name in SYSTEM_DEFAULTED),
-            "digits": 9 if self.type == "int" else 0,
+            "digits": self.digits or (9 if self.type == "int" else 0),
             "externalId": self.external_id,
-            "filterable": self.type != "textarea" or self.length <= 255,
-            "groupable": self.type not in ("textarea", "double", "currency", "datetime"),
+            "filterable": self.filterable,
+            "groupable": self.filterable and self.type not in ("textarea", "double", "currency", "datetime"),
             "idLookup": self.id_lookup or self.external_id or self.type == "id",
             "label": self.label,
             "length": length,
@@ -83,7 +95,7 @@ class FieldDef:
             "restrictedPicklist": self.restricted_picklist,
             "scale": self.scale,
             "soapType": SOAP_TYPES.get(self.type, "xsd:string"),
-            "sortable": self.type != "textarea" or self.length <= 255,
+            "sortable": self.filterable,
             "type": self.type,
             "unique": self.unique,
             "updateable": self.updateable,

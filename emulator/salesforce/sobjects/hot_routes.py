@@ -9,6 +9,7 @@ from __future__ import annotations
 from ...core.routes import Answer, LeanRequest, RouteRegistry, json_answer
 from ..context import SfContext, authorize_call
 from ..errors import SalesforceError, ValidationFailure
+from .recent import touch
 from .render import render_record
 from .requests_json import parse_json
 from .schema import SObjectSchema
@@ -63,6 +64,7 @@ def register(routes: RouteRegistry, emulator) -> None:
                 schema = records.schema(sobject)
                 if request.method == "GET":
                     record = records.live(schema, record_id, on_get=True)
+                    touch(records.data, ctx.session.user_id, schema.name, record["Id"])
                     return json_answer(render_record(schema, record, version,
                                                      field_list(schema, request.arg("fields"))))
                 try:

@@ -18,6 +18,7 @@ from ..errors import ErrorDetail, SalesforceError, ValidationFailure
 from .fields import FieldDef
 from ..identity import Org
 from ..api_usage import UsageCounter
+from .derived import DERIVERS
 from .schema import SObjectSchema, Schema
 from .store import ObjectStore
 from .validation import EMAIL_RE, coerce_record, coerce_value
@@ -39,6 +40,8 @@ class OrgData:
     cursors: dict = field(default_factory=dict)  # query locator id -> query.Cursor (SF-REST-8)
     bulk_jobs: dict = field(default_factory=dict)  # Bulk API 2.0 job id -> bulk.job.Job (SF-REST-12)
     bulk_pending: set = field(default_factory=set)  # ids of closed jobs waiting for their processing time
+    counters: dict = field(default_factory=dict)  # auto-number sequences (Case.CaseNumber)
+    recent: dict = field(default_factory=dict)  # user id -> {record id: object}, oldest first (recent.py)
     in_flight: int = 0
 
     def store(self, sobject: str) -> ObjectStore:
@@ -121,6 +124,9 @@ class Records:
         if "ownerid" in schema.fields and record.get("OwnerId") is None:
             record["OwnerId"] = self.user_id
         self._compose_name(schema, record)
+        derive = DERIVERS.get(schema.name)
+        if derive is not None:
+            derive(schema, record, set(values), self.data.counters, self.now)
         store = self.data.store(schema.name)
         store.insert(record)
         self.undo.append(functools.partial(store.purge, record_id))
@@ -148,6 +154,7 @@ class Records:
                   "LastModifiedDate": self.now, "LastModifiedById": self.user_id, "SystemModstamp": self.now}
         owner = "ownerid" in schema.fields  # the very test create() makes
         composed = schema.name in NAME_COMPOSED
+        derive, counters = DERIVERS.get(schema.name), self.data.counters
         required = schema.required_names()
         cross = schema.reference_names() | schema.unique_names()
         plans: dict[str, tuple | None] = {}
@@ -177,6 +184,8 @@ class Records:
                 self._compose_name(schema, record)
                 if len(shared) < 200_000:
                     record["Name"] = shared.setdefault(record["Name"], record["Name"])
+            if derive is not None:
+                derive(schema, record, set(values), counters, self.now)
             insert(record)
             created.append(record_id)
             yield record, None
@@ -227,6 +236,10 @@ class Records:
         self._compose_name(schema, merged)
         if "Name" in merged and merged.get("Name") != record.get("Name"):
             values["Name"] = merged["Name"]
+        derive = DERIVERS.get(schema.name)
+        if derive is not None:
+            derive(schema, merged, set(values), self.data.counters, self.now)
+            values.update((k, v) for k, v in merged.items() if record.get(k) != v and k not in values)
         store = self.data.store(schema.name)
         self._remember(store, record["Id"], values)
         return store.update(record["Id"], values)

@@ -24,6 +24,25 @@ def json_value(value: Any) -> Any:
     return value
 
 
+_ADDRESS_KEYS = ("street", "city", "state", "postalCode", "country", "latitude", "longitude", "geocodeAccuracy")
+
+
+@functools.lru_cache(maxsize=256)
+def _address_parts(components: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(JSON keys in the API's alphabetical order, the component fields in that order)."""
+    pairs = sorted(zip(_ADDRESS_KEYS, components))
+    return tuple(k for k, _ in pairs), tuple(n for _, n in pairs)
+
+
+def compound_value(record: dict, components: tuple[str, ...]) -> dict | None:
+    """An address field as the API reads it: its components under their keys, or null when all are."""
+    keys, names = _address_parts(components)
+    values = list(map(record.get, names))
+    if values.count(None) == len(values):
+        return None
+    return dict(zip(keys, values))
+
+
 def attributes(sobject: str, record_id: str | None, version: str) -> dict:
     attrs = {"type": sobject}
     if record_id is not None:
@@ -42,7 +61,11 @@ def render_record(schema: SObjectSchema, record: dict, version: str,
             value = body[name]
             if value is not None:
                 body[name] = json_value(value)
+        for name, components in schema.compound_plan():
+            body[name] = compound_value(record, components)
     else:
+        compounds = dict(schema.compound_plan())
         for name in field_names:
-            body[name] = json_value(record.get(name))
+            components = compounds.get(name)
+            body[name] = json_value(record.get(name)) if components is None else compound_value(record, components)
     return body

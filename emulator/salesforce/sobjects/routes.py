@@ -6,15 +6,19 @@ from flask import g, request
 from ...core.http import empty_response, json_response
 from ..blueprint import sf_blueprint
 from ..context import emulator
-from ..errors import ValidationFailure, not_found
+from ..errors import SalesforceError, ValidationFailure, not_found
 from .records import MultipleMatches
+from .recent import MAX_ITEMS as MAX_RECENT, recent_rows
 from .render import render_record
 from .hot_routes import field_list
 from .requests_json import read_json
 
 bp = sf_blueprint("salesforce_rest", __name__)
 
-RESOURCES = ("sobjects", "query", "queryAll", "limits", "composite", "tooling", "jobs/ingest", "jobs/query")
+RESOURCES = ("tooling", "search", "parameterizedSearch", "query", "queryAll", "recent", "limits", "composite",
+             "sobjects", "tabs", "jobs")
+TAB_COLOR = {"Account": "7F8DE1", "Contact": "A094ED", "Lead": "F88962", "Opportunity": "FCB95B",
+             "Case": "F2CF5B"}
 
 
 def release_label(version: int) -> str:
@@ -36,7 +40,31 @@ def versions():
 
 @bp.get("/<version>")
 def resources(version: str):
-    return json_response({name: f"/services/data/{version}/{name}" for name in RESOURCES})
+    """Every resource by name; ``identity`` is the absolute URL of the session user's identity."""
+    ctx = g.sf
+    body = {name: f"/services/data/{version}/{name}" for name in RESOURCES}
+    body["identity"] = f"{request.host_url.rstrip('/')}/id/{ctx.data.org.id}/{ctx.session.user_id}"
+    return json_response(body)
+
+
+@bp.get("/<version>/tabs")
+def tabs(version: str):
+    """The standard objects' tabs the user can see."""
+    ctx = g.sf
+    base = request.host_url.rstrip("/")
+    body = []
+    for obj in ctx.data.schema.all():
+        if obj.name not in TAB_COLOR:
+            continue
+        icon = f"{base}/img/icon/t4v35/standard/{obj.name.lower()}"
+        body.append({
+            "colors": [{"color": TAB_COLOR[obj.name], "context": "primary", "theme": "theme4"}],
+            "custom": False, "iconUrl": f"{icon}_120.png",
+            "icons": [{"contentType": "image/png", "height": 120, "theme": "theme4", "url": f"{icon}_120.png",
+                       "width": 120}],
+            "label": obj.label_plural, "miniIconUrl": f"{icon}_16.png", "name": f"standard-{obj.name}",
+            "sobjectName": obj.name, "url": f"{base}/{obj.key_prefix}/o"})
+    return json_response(body)
 
 
 @bp.get("/<version>/sobjects")
@@ -53,9 +81,21 @@ def sobject_root(version: str, sobject: str):
     with ctx.backend.lock:
         records = ctx.records()
         schema = records.schema(sobject)
-        recent = [render_record(schema, r, version, ["Id", "Name"] if schema.field("Name") else ["Id"])
-                  for r in list(records.data.store(schema.name).scan())[-10:]]
+        recent = recent_rows(records.data, ctx.session.user_id, version, sobject=schema.name)
         return json_response({"objectDescribe": schema.summary(version), "recentItems": recent})
+
+
+@bp.get("/<version>/recent")
+def recent(version: str):
+    """The user's recently viewed records, newest first (``?limit=n``, at most 200)."""
+    ctx = g.sf
+    raw = request.args.get("limit")
+    if raw is not None and not raw.isdigit():
+        raise SalesforceError(400, "INVALID_QUERY_PARAMETER", f"limit: invalid value: {raw}")
+    limit = min(int(raw), MAX_RECENT) if raw is not None else MAX_RECENT
+    with ctx.backend.lock:
+        records = ctx.records()
+        return json_response(recent_rows(records.data, ctx.session.user_id, version, limit))
 
 
 @bp.get("/<version>/sobjects/<sobject>/describe")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .fields import FieldDef
-from .standard_objects import STANDARD_OBJECTS, standard_fields
+from .standard_objects import ChildRelationship, standard_fields, standard_objects
 
 
 @dataclass(frozen=True)
@@ -15,6 +15,7 @@ class _FieldPlans:
     references: frozenset[str]
     unique: frozenset[str]
     defaults: dict
+    compounds: tuple[tuple[str, tuple[str, ...]], ...]  # (address field, its component fields)
 
 
 @dataclass
@@ -28,6 +29,10 @@ class SObjectSchema:
     custom: bool = False
     api_writable: bool = True
     fields: dict[str, FieldDef] = field(default_factory=dict)  # lower-case name -> FieldDef
+    child_relationships: tuple[ChildRelationship, ...] = ()
+    extra: dict = field(default_factory=dict)  # object-specific data tables from its JSON file
+    # reference fields that parents' childRelationships point through (indexed for subqueries)
+    child_reference_fields: set[str] = field(default_factory=set)
 
     def field(self, name: str) -> FieldDef | None:
         return self.fields.get(name.lower())
@@ -51,13 +56,25 @@ class SObjectSchema:
                 required=tuple(f.name for f in fields if f.required),
                 references=frozenset(f.name for f in fields if f.type == "reference"),
                 unique=frozenset(f.name for f in fields if f.unique),
-                defaults={f.name: f.default for f in fields})
+                # sparse: only fields with a default; a missing key reads as null everywhere (record.get)
+                defaults={f.name: f.default for f in fields if f.default is not None},
+                compounds=tuple((f.name, f.components) for f in fields if f.components))
         return plans
 
     def render_plan(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """(every field name in describe order, the date/datetime ones)."""
         plans = self._field_plans()
         return plans.names, plans.temporal
+
+    def compound_plan(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """The compound (address) fields, read from their components when rendered."""
+        return self._field_plans().compounds
+
+    def child_relationship(self, name: str) -> ChildRelationship | None:
+        """The child relationship called ``name`` (e.g. Contacts), case-insensitively."""
+        lowered = name.lower()
+        return next((c for c in self.child_relationships
+                     if c.relationship_name and c.relationship_name.lower() == lowered), None)
 
     def required_names(self) -> tuple[str, ...]:
         """Fields a create must set, in describe order."""
@@ -70,7 +87,7 @@ class SObjectSchema:
         return self._field_plans().unique
 
     def blank_record(self) -> dict:
-        """A new record with every field at its default (a fresh dict)."""
+        """A new record holding the fields that have a default (a fresh dict; the rest read as null)."""
         return dict(self._field_plans().defaults)
 
     def custom_fields(self) -> list[FieldDef]:
@@ -104,7 +121,7 @@ class SObjectSchema:
     def describe(self, version: str) -> dict:
         body = self.summary(version)
         body["fields"] = [f.describe() for f in self.fields.values()]
-        body["childRelationships"] = []
+        body["childRelationships"] = [c.describe() for c in self.child_relationships]
         body["recordTypeInfos"] = []
         return body
 
@@ -114,11 +131,17 @@ class Schema:
 
     def __init__(self) -> None:
         self.objects: dict[str, SObjectSchema] = {}
-        for name, (label, plural, prefix, _fields, writable) in STANDARD_OBJECTS.items():
-            obj = SObjectSchema(name, label, plural, prefix, api_writable=writable)
+        for name, std in standard_objects().items():
+            obj = SObjectSchema(name, std.label, std.label_plural, std.key_prefix, api_writable=std.api_writable,
+                                child_relationships=std.child_relationships, extra=std.extra)
             for f in standard_fields(name):
                 obj.add_field(f)
             self.objects[name.lower()] = obj
+        for obj in self.objects.values():
+            for relation in obj.child_relationships:
+                child = self.objects.get(relation.child_sobject.lower())
+                if child is not None and relation.relationship_name:
+                    child.child_reference_fields.add(relation.field)
 
     def get(self, name: str) -> SObjectSchema | None:
         return self.objects.get(name.lower()) if isinstance(name, str) else None

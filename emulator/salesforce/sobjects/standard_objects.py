@@ -1,131 +1,93 @@
-"""Standard objects as data: Account, Contact, Lead, User (SPEC SF-REST-2).
+"""Standard objects as data (SPEC SF-REST-2, SF-REST-15).
 
-Field names, labels, types and lengths follow the Salesforce Object Reference.
+Each object is one JSON file under ``objects/`` holding what a real org's
+describe gives for it (field names, labels, types, lengths, flags, picklist
+values, compound fields, child relationships), taken from the Salesforce
+Object Reference. This module only reads those files into :class:`FieldDef`
+lists; nothing about a particular object is written in code here.
 """
 from __future__ import annotations
 
-from .fields import FieldDef, owner_field, system_fields, text
+import functools
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
-SALUTATIONS = ("Mr.", "Ms.", "Mrs.", "Dr.", "Prof.", "Mx.")
-LEAD_SOURCES = ("Web", "Phone Inquiry", "Partner Referral", "Purchased List", "Other")
-INDUSTRIES = ("Agriculture", "Apparel", "Banking", "Biotechnology", "Chemicals", "Communications",
-              "Construction", "Consulting", "Education", "Electronics", "Energy", "Engineering",
-              "Entertainment", "Environmental", "Finance", "Food & Beverage", "Government",
-              "Healthcare", "Hospitality", "Insurance", "Machinery", "Manufacturing", "Media",
-              "Not For Profit", "Recreation", "Retail", "Shipping", "Technology",
-              "Telecommunications", "Transportation", "Utilities", "Other")
-LEAD_STATUSES = ("Open - Not Contacted", "Working - Contacted", "Closed - Converted",
-                 "Closed - Not Converted")
-ACCOUNT_TYPES = ("Prospect", "Customer - Direct", "Customer - Channel", "Channel Partner / Reseller",
-                 "Installation Partner", "Technology Partner", "Other")
-RATINGS = ("Hot", "Warm", "Cold")
+from .fields import FieldDef, system_fields
 
-_RO = {"createable": False, "updateable": False}
+OBJECTS_DIR = Path(__file__).with_name("objects")
+LOAD_ORDER = ("Account", "Contact", "Lead", "User", "Opportunity", "Case")
 
-
-def _picklist(name: str, label: str, values: tuple[str, ...], **kw) -> FieldDef:
-    return FieldDef(name, label, "picklist", 255, picklist=values, restricted_picklist=True, **kw)
-
-
-def _address(prefix: str, label: str) -> list[FieldDef]:
-    return [
-        FieldDef(f"{prefix}Street", f"{label} Street", "textarea", 255),
-        text(f"{prefix}City", f"{label} City", 40),
-        text(f"{prefix}State", f"{label} State/Province", 80),
-        text(f"{prefix}PostalCode", f"{label} Zip/Postal Code", 20),
-        text(f"{prefix}Country", f"{label} Country", 80),
-    ]
-
-
-def _person_name() -> list[FieldDef]:
-    return [
-        text("LastName", "Last Name", 80, nillable=False),
-        text("FirstName", "First Name", 40),
-        _picklist("Salutation", "Salutation", SALUTATIONS),
-        text("Name", "Full Name", 121, name_field=True, **_RO),
-    ]
-
-
-ACCOUNT = [
-    text("Name", "Account Name", 255, nillable=False, name_field=True),
-    _picklist("Type", "Account Type", ACCOUNT_TYPES),
-    FieldDef("ParentId", "Parent Account ID", "reference", 18, reference_to=("Account",),
-             relationship_name="Parent"),
-    *_address("Billing", "Billing"),
-    *_address("Shipping", "Shipping"),
-    FieldDef("Phone", "Account Phone", "phone", 40),
-    FieldDef("Fax", "Account Fax", "phone", 40),
-    text("AccountNumber", "Account Number", 40),
-    FieldDef("Website", "Website", "url", 255),
-    _picklist("Industry", "Industry", INDUSTRIES),
-    FieldDef("AnnualRevenue", "Annual Revenue", "currency", precision=18),
-    FieldDef("NumberOfEmployees", "Employees", "int", precision=8),
-    FieldDef("Description", "Account Description", "textarea", 32000),
-    _picklist("Rating", "Account Rating", RATINGS),
-    owner_field(),
-]
-
-CONTACT = [
-    FieldDef("AccountId", "Account ID", "reference", 18, reference_to=("Account",), relationship_name="Account"),
-    *_person_name(),
-    *_address("Mailing", "Mailing"),
-    *_address("Other", "Other"),
-    FieldDef("Phone", "Business Phone", "phone", 40),
-    FieldDef("Fax", "Business Fax", "phone", 40),
-    FieldDef("MobilePhone", "Mobile Phone", "phone", 40),
-    FieldDef("HomePhone", "Home Phone", "phone", 40),
-    FieldDef("Email", "Email", "email", 80, id_lookup=True),
-    text("Title", "Title", 128),
-    text("Department", "Department", 80),
-    _picklist("LeadSource", "Lead Source", LEAD_SOURCES),
-    FieldDef("Birthdate", "Birthdate", "date"),
-    FieldDef("Description", "Contact Description", "textarea", 32000),
-    FieldDef("HasOptedOutOfEmail", "Email Opt Out", "boolean", nillable=False, default=False),
-    FieldDef("DoNotCall", "Do Not Call", "boolean", nillable=False, default=False),
-    FieldDef("LastActivityDate", "Last Activity", "date", **_RO),
-    owner_field(),
-]
-
-LEAD = [
-    *_person_name(),
-    text("Title", "Title", 128),
-    text("Company", "Company", 255, nillable=False),
-    *_address("", ""),
-    FieldDef("Phone", "Phone", "phone", 40),
-    FieldDef("MobilePhone", "Mobile Phone", "phone", 40),
-    FieldDef("Email", "Email", "email", 80, id_lookup=True),
-    FieldDef("Website", "Website", "url", 255),
-    FieldDef("Description", "Description", "textarea", 32000),
-    _picklist("LeadSource", "Lead Source", LEAD_SOURCES),
-    _picklist("Status", "Status", LEAD_STATUSES, nillable=False, default="Open - Not Contacted"),
-    _picklist("Industry", "Industry", INDUSTRIES),
-    _picklist("Rating", "Rating", RATINGS),
-    FieldDef("AnnualRevenue", "Annual Revenue", "currency", precision=18),
-    FieldDef("NumberOfEmployees", "Employees", "int", precision=8),
-    FieldDef("IsConverted", "Converted", "boolean", nillable=False, default=False, **_RO),
-    FieldDef("HasOptedOutOfEmail", "Email Opt Out", "boolean", nillable=False, default=False),
-    owner_field(),
-]
-
-USER = [
-    text("Username", "Username", 80, nillable=False, unique=True, id_lookup=True, **_RO),
-    text("LastName", "Last Name", 80, nillable=False, **_RO),
-    text("FirstName", "First Name", 40, **_RO),
-    text("Name", "Full Name", 121, name_field=True, **_RO),
-    FieldDef("Email", "Email", "email", 128, nillable=False, **_RO),
-    FieldDef("IsActive", "Active", "boolean", nillable=False, **_RO),
-    text("TimeZoneSidKey", "Time Zone", 40, nillable=False, **_RO),
-]
-
-# name -> (label, plural label, key prefix, field list, updatable by the API)
-STANDARD_OBJECTS: dict[str, tuple[str, str, str, list[FieldDef], bool]] = {
-    "Account": ("Account", "Accounts", "001", ACCOUNT, True),
-    "Contact": ("Contact", "Contacts", "003", CONTACT, True),
-    "Lead": ("Lead", "Leads", "00Q", LEAD, True),
-    "User": ("User", "Users", "005", USER, False),
+# JSON key (describe's camelCase) -> FieldDef attribute
+_KEYS = {
+    "name": "name", "label": "label", "type": "type", "length": "length", "nillable": "nillable",
+    "createable": "createable", "updateable": "updateable", "externalId": "external_id", "unique": "unique",
+    "defaultValue": "default", "picklistValues": "picklist", "restrictedPicklist": "restricted_picklist",
+    "referenceTo": "reference_to", "relationshipName": "relationship_name", "precision": "precision",
+    "scale": "scale", "nameField": "name_field", "idLookup": "id_lookup",
+    "defaultedOnCreate": "defaulted_on_create", "autoNumber": "auto_number",
+    "compoundFieldName": "compound_field_name", "components": "components", "filterable": "filterable_flag",
+    "digits": "digits",
 }
+_TUPLES = {"picklist", "reference_to", "components"}
+
+
+@dataclass(frozen=True)
+class ChildRelationship:
+    """One entry of describe's ``childRelationships``: ``child_sobject.field`` points here."""
+
+    child_sobject: str
+    field: str
+    relationship_name: str | None
+    cascade_delete: bool = False
+
+    def describe(self) -> dict:
+        return {"cascadeDelete": self.cascade_delete, "childSObject": self.child_sobject,
+                "deprecatedAndHidden": False, "field": self.field, "junctionIdListNames": [],
+                "junctionReferenceTo": [], "relationshipName": self.relationship_name,
+                "restrictedDelete": False}
+
+
+@dataclass(frozen=True)
+class StandardObject:
+    name: str
+    label: str
+    label_plural: str
+    key_prefix: str
+    api_writable: bool
+    fields: tuple[FieldDef, ...]
+    child_relationships: tuple[ChildRelationship, ...]
+    extra: dict  # object-specific data tables (e.g. Opportunity stages)
+
+
+def field_from_json(entry: dict[str, Any]) -> FieldDef:
+    kwargs = {}
+    for key, value in entry.items():
+        attr = _KEYS.get(key)
+        if attr is None:
+            raise ValueError(f"unknown field key {key!r} in {entry.get('name')}")
+        kwargs[attr] = tuple(value) if attr in _TUPLES else value
+    return FieldDef(**kwargs)
+
+
+def _load(name: str) -> StandardObject:
+    doc = json.loads((OBJECTS_DIR / f"{name.lower()}.json").read_text(encoding="utf-8"))
+    known = {"name", "label", "labelPlural", "keyPrefix", "apiWritable", "fields", "childRelationships"}
+    return StandardObject(
+        doc["name"], doc["label"], doc["labelPlural"], doc["keyPrefix"], doc.get("apiWritable", True),
+        tuple(field_from_json(f) for f in doc["fields"]),
+        tuple(ChildRelationship(c["childSObject"], c["field"], c["relationshipName"], c.get("cascadeDelete", False))
+              for c in doc.get("childRelationships", [])),
+        {k: v for k, v in doc.items() if k not in known})
+
+
+@functools.cache
+def standard_objects() -> dict[str, StandardObject]:
+    """Every standard object, by name, in load order (read once per process)."""
+    return {name: _load(name) for name in LOAD_ORDER}
 
 
 def standard_fields(name: str) -> list[FieldDef]:
     """System fields first, then the object's own, as describe lists them."""
-    return system_fields() + list(STANDARD_OBJECTS[name][3])
+    return system_fields() + list(standard_objects()[name].fields)

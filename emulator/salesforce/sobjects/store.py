@@ -4,14 +4,16 @@ Records are dicts keyed by canonical field API names holding Python values
 (str, bool, int/float, aware ``datetime``, ``date`` or None). Deleted records
 stay here with ``IsDeleted = True`` while they are in the recycle bin.
 
-Indexes (SPEC SF-REST-8): equality on Id, Email and every external-id or
-unique field (keys case-folded, as SOQL compares strings case-insensitively);
+Indexes (SPEC SF-REST-8): equality on Id, Email, every external-id or
+unique field and the reference fields child relationships go through (keys
+case-folded, as SOQL compares strings case-insensitively; 18-character ids
+stay unique when folded);
 ordered on LastModifiedDate, SystemModstamp and CreatedDate for range filters.
 """
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from .schema import SObjectSchema
@@ -54,8 +56,10 @@ def _bucket_remove(index: dict, key: Any, record_id: str) -> None:
 
 
 def equality_indexed(schema: SObjectSchema) -> list[str]:
+    """Email, unique and external-id fields, and the reference fields of child relationships
+    (``Contact.AccountId``: a subquery's children come from there, never from a scan)."""
     names = [f.name for f in schema.fields.values()
-             if f.external_id or f.unique or f.type == "email"]
+             if f.external_id or f.unique or f.type == "email" or f.name in schema.child_reference_fields]
     return [n for n in names if n != "Id"]
 
 
@@ -68,6 +72,13 @@ class ObjectStore:
         # key -> one id (str) or a set of ids; read through lookup()
         self.equality: dict[str, dict[Any, str | set[str]]] = {n: {} for n in equality_indexed(schema)}
         self.ordered: dict[str, list[tuple[Any, str]]] = {n: [] for n in ORDERED_INDEX_FIELDS}
+        self._search: Any = None  # the SOSL index (search.index.SearchIndex), built on the first search
+
+    def search_index(self, build: Callable[[], Any]) -> Any:
+        """The SOSL index of this store, built by ``build`` the first time and then kept up to date."""
+        if self._search is None:
+            self._search = build()
+        return self._search
 
     # -- index maintenance -------------------------------------------------
     def ensure_index(self, field_name: str) -> None:
@@ -83,6 +94,7 @@ class ObjectStore:
 
     def drop_field(self, field_name: str) -> None:
         self.equality.pop(field_name, None)
+        self._search = None  # rebuilt on the next search
         for record in self.records.values():
             record.pop(field_name, None)
 
@@ -125,6 +137,8 @@ class ObjectStore:
         record_id = record["Id"]
         self.records[record_id] = record
         self._index_add(record_id, record, self._indexed_names())
+        if self._search is not None:
+            self._search.add(record)
 
     def update(self, record_id: str, changes: dict) -> dict:
         record = self.records[record_id]
@@ -132,6 +146,8 @@ class ObjectStore:
         self._index_remove(record_id, record, touched)
         record.update(changes)
         self._index_add(record_id, record, touched)
+        if self._search is not None:
+            self._search.add(record, changes)
         return record
 
     def purge(self, record_id: str) -> dict | None:
@@ -153,6 +169,10 @@ class ObjectStore:
             return None
         bucket = index.get(index_key(value), ())
         return {bucket} if isinstance(bucket, str) else set(bucket)
+
+    def bucket(self, field_name: str, value: Any) -> tuple[str, ...] | str | set[str]:
+        """The ids of an indexed field's value, without a copy (a str for one id); the field must be indexed."""
+        return self.equality[field_name].get(index_key(value), ())
 
     def range(self, field_name: str, low: Any = None, low_inclusive: bool = True,
               high: Any = None, high_inclusive: bool = True) -> Iterator[str] | None:

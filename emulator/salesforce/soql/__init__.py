@@ -85,4 +85,4 @@ def _execute(soql: str, ctx: QueryContext, include_deleted: bool) -> QueryResult
     else:
         records = page(rows, start, stop)
     return QueryResult(name, len(records), False, records, columns=[p.dotted for p in bq.columns],
-                       _renderer=make_renderer(bq, ctx, ctx.version), _flattener=make_flattener(bq, ctx))
+                       for_=query.for_, _renderer=make_renderer(bq, ctx, ctx.version), _flattener=make_flattener(bq, ctx))

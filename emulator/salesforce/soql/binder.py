@@ -18,7 +18,7 @@ from ..sobjects.fields import FieldDef
 from ..sobjects.schema import Schema, SObjectSchema
 from . import diagnostics as diag
 from .dates import date_range
-from .nodes import And, Comparison, Condition, CountAll, CountField, FieldRef, Literal, Not, Or, Query
+from .nodes import And, Comparison, Condition, CountAll, CountField, FieldRef, Literal, Not, Or, Query, SubQuery
 from .parser import decode_string
 
 TEXT = frozenset({"string", "textarea", "email", "phone", "url", "picklist", "multipicklist"})
@@ -79,12 +79,23 @@ Bound = Union[Predicate, AllOf, AnyOf, Negation]
 
 
 @dataclass
+class ChildQuery:
+    """A bound parent-to-child subquery: the rows of ``bound`` whose ``field`` holds the parent's Id."""
+
+    relationship: str  # canonical relationship name, the key of the parent row (e.g. Contacts)
+    field: str  # the child's reference field (e.g. AccountId)
+    bound: "BoundQuery"
+
+
+@dataclass
 class BoundQuery:
     """A query checked against the schema, ready for the planner."""
 
     query: Query
     sobject: SObjectSchema
     columns: list[Path] = field(default_factory=list)
+    children: list[ChildQuery] = field(default_factory=list)
+    items: list[Path | ChildQuery] = field(default_factory=list)  # columns and subqueries, SELECT order
     aggregates: list[tuple[str, Path | None]] = field(default_factory=list)  # COUNT(field) [alias]
     is_count: bool = False
     where: Bound | None = None
@@ -94,11 +105,12 @@ class BoundQuery:
 class Binder:
     """Checks one parsed query against a schema at a given ``today``."""
 
-    def __init__(self, schema: Schema, query: Query, today: date) -> None:
+    def __init__(self, schema: Schema, query: Query, today: date, nested: bool = False) -> None:
         self.schema = schema
         self.query = query
         self.text = query.text
         self.today = today
+        self.nested = nested  # binding a subquery: no subquery may appear inside it
 
     # -- names ---------------------------------------------------------------
     def resolve(self, ref: FieldRef, base: SObjectSchema) -> Path:
@@ -121,9 +133,9 @@ class Binder:
         return Path(tuple(hops), final, tuple(names))
 
     # -- the whole query -----------------------------------------------------
-    def bind(self) -> BoundQuery:
+    def bind(self, obj: SObjectSchema | None = None) -> BoundQuery:
         query = self.query
-        obj = self.schema.get(query.sobject)
+        obj = obj or self.schema.get(query.sobject)
         if obj is None:
             raise diag.invalid_type(self.text, query.sobject_pos, query.sobject)
         bound = BoundQuery(query, obj, is_count=query.is_count)
@@ -155,15 +167,39 @@ class Binder:
                     raise diag.malformed(self.text, item.pos, f"duplicate field selected: {path.dotted}")
                 seen.add(key)
                 bound.columns.append(path)
+                bound.items.append(path)
+            elif isinstance(item, SubQuery):
+                child = self._bind_subquery(item, bound.sobject)
+                key = child.relationship.lower()
+                if key in seen:
+                    raise diag.malformed(self.text, item.pos, f"duplicate field selected: {child.relationship}")
+                seen.add(key)
+                bound.children.append(child)
+                bound.items.append(child)
             elif isinstance(item, CountField):
                 path = self.resolve(item.field, bound.sobject)
                 alias = item.alias
                 if alias is None:
                     alias, expr = f"expr{expr}", expr + 1
                 bound.aggregates.append((alias, path))
+        if bound.children and (counts or bound.aggregates):
+            raise diag.malformed(self.text, items[0].pos,
+                                 "Aggregate relationships are not supported with aggregate queries")
         if bound.aggregates and plain:
             raise diag.malformed(self.text, plain[0].pos,
                                  f"Field must be grouped or aggregated: {plain[0].path[-1]}")
+
+    def _bind_subquery(self, item: SubQuery, parent: SObjectSchema) -> ChildQuery:
+        query = item.query(self.text)
+        if self.nested:
+            raise diag.malformed(self.text, item.pos, "SOQL statements cannot query aggregate relationships more "
+                                                      "than 1 level away from the root entity object.")
+        relation = parent.child_relationship(query.sobject)
+        child_schema = self.schema.get(relation.child_sobject) if relation else None
+        if relation is None or child_schema is None:
+            raise diag.invalid_type(self.text, query.sobject_pos, query.sobject, relationship=True)
+        bound = Binder(self.schema, query, self.today, nested=True).bind(child_schema)
+        return ChildQuery(relation.relationship_name, relation.field, bound)
 
     # -- WHERE ---------------------------------------------------------------
     def _bind_condition(self, cond: Condition, obj: SObjectSchema) -> Bound:
@@ -224,7 +260,7 @@ class Binder:
 
 
 def _filterable(fdef: FieldDef) -> bool:
-    return fdef.type != "textarea" or fdef.length <= 255
+    return fdef.filterable
 
 
 def _sortable(fdef: FieldDef) -> bool:

@@ -67,8 +67,16 @@ def no_such_relationship(text: str, pos: int, name: str) -> SalesforceError:
     return invalid_field(text, pos, _NO_RELATIONSHIP.format(name=name))
 
 
-def invalid_type(text: str, pos: int, name: str) -> SalesforceError:
-    return SalesforceError(400, "INVALID_TYPE", pointer(text, pos, _NO_TYPE.format(name=name)))
+_NO_CHILD_RELATIONSHIP = ("Didn't understand relationship '{name}' in FROM part of query call. If you are "
+                          "attempting to use a custom relationship, be sure to append the '__r' after the "
+                          "custom relationship name. Please reference your WSDL or the describe call for the "
+                          "appropriate names.")
+
+
+def invalid_type(text: str, pos: int, name: str, relationship: bool = False) -> SalesforceError:
+    """An unknown object (or, in a subquery's FROM, an unknown child relationship)."""
+    template = _NO_CHILD_RELATIONSHIP if relationship else _NO_TYPE
+    return SalesforceError(400, "INVALID_TYPE", pointer(text, pos, template.format(name=name)))
 
 
 def filter_operator(text: str, pos: int, detail: str) -> SalesforceError:

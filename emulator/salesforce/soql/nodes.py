@@ -39,7 +39,18 @@ class CountField:
     pos: int
 
 
-SelectItem = Union[FieldRef, CountAll, CountField]
+@dataclass(frozen=True)
+class SubQuery:
+    """``(SELECT … FROM <child relationship> …)`` in the SELECT list; ``parts`` as for :class:`Query`."""
+
+    parts: tuple[tuple[str, object], ...]
+    pos: int
+
+    def query(self, text: str) -> "Query":
+        return Query(text=text, **dict(self.parts))
+
+
+SelectItem = Union[FieldRef, CountAll, CountField, SubQuery]
 
 
 @dataclass(frozen=True)
@@ -110,6 +121,7 @@ class Query:
     order_by: tuple[OrderItem, ...] = ()
     limit: int | None = None
     offset: int | None = None
+    for_: str | None = None  # FOR VIEW | FOR REFERENCE: "VIEW" or "REFERENCE"
 
     @property
     def is_count(self) -> bool:

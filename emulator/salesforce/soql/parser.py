@@ -22,7 +22,7 @@ from ..errors import SalesforceError
 from . import dates
 from .diagnostics import empty_query, malformed, out_of_range, row_column
 from .nodes import (And, Comparison, Condition, CountAll, CountField, FieldRef, Literal, Not, Or,
-                    OrderItem, Query)
+                    OrderItem, Query, SubQuery)
 
 MAX_LENGTH = 100_000
 MAX_OFFSET = 2000
@@ -69,6 +69,11 @@ class _Builder(Transformer):
     """Lark callbacks building :mod:`nodes` objects; tokens are kept for positions."""
 
     def start(self, c: list) -> dict:
+        return self._statement(c)
+
+    @staticmethod
+    def _statement(c: list) -> dict:
+        """SELECT … FROM … [WHERE …] …: the keyword arguments of a :class:`Query` (or a subquery)."""
         parts: dict[str, Any] = {"select": tuple(c[1]), "sobject": str(c[3]), "sobject_pos": c[3].start_pos}
         for item in c[4:]:
             parts.update(item)
@@ -76,6 +81,10 @@ class _Builder(Transformer):
 
     def select_list(self, c: list) -> list:
         return c
+
+    def subquery(self, c: list) -> SubQuery:
+        parts = self._statement(c)
+        return SubQuery(tuple(parts.items()), c[0].start_pos)
 
     def count_all(self, c: list) -> CountAll:
         return CountAll(c[0].start_pos)
@@ -180,6 +189,9 @@ class _Builder(Transformer):
     def limit(self, c: list) -> dict:
         return {"limit": _integer(c[1])}
 
+    def for_clause(self, c: list) -> dict:
+        return {"for_": c[1].type}
+
     def offset(self, c: list) -> dict:
         value = _integer(c[1])
         if value > MAX_OFFSET:
@@ -226,7 +238,8 @@ def _parse(text: str) -> Query:
     except LarkError as error:
         raise _syntax_error(text, error) from None
     query = Query(text=text, **parts)
-    if _depth(query.where) > MAX_DEPTH:
+    subqueries = [item.query(text) for item in query.select if isinstance(item, SubQuery)]
+    if any(_depth(q.where) > MAX_DEPTH for q in [query, *subqueries]):
         raise malformed(text, 0, "Query is too complicated: too many nested conditions")
     return query
 

@@ -108,11 +108,13 @@ class Plan:
     """Where the rows come from: a scan, a set of ids, or an ordered-index walk."""
 
     def __init__(self, kind: str, remaining: list[Bound], ids: Iterable[str] = (),
-                 ordered: bool = False) -> None:
+                 ordered: bool = False, index_field: str | None = None, cardinality: int = 0) -> None:
         self.kind = kind  # "scan" | "ids" | "range"
         self.remaining = remaining
         self.ids = ids
         self.ordered = ordered  # rows already come in ORDER BY order
+        self.index_field = index_field  # the index the rows come from (None for a scan)
+        self.cardinality = cardinality  # rows the plan reads at most (what /query?explain reports)
 
 
 def choose_plan(store: ObjectStore, bq: BoundQuery) -> Plan:
@@ -144,15 +146,18 @@ def choose_plan(store: ObjectStore, bq: BoundQuery) -> Plan:
 
     if best is not None and best[1] == "range" and order_field == best[2][0] and limited:
         name, bounds = best[2]
-        return Plan("range", _without(conjuncts, best[3]), _range_ids(store, name, bounds, descending), True)
+        return Plan("range", _without(conjuncts, best[3]), _range_ids(store, name, bounds, descending), True,
+                    name, best[0])
     if best is None:
         if order_field is not None and limited and store.range(order_field) is not None:
-            return Plan("range", conjuncts, _range_ids(store, order_field, (None, True, None, True), descending), True)
-        return Plan("scan", conjuncts)
+            return Plan("range", conjuncts, _range_ids(store, order_field, (None, True, None, True), descending), True,
+                        order_field, len(store))
+        return Plan("scan", conjuncts, cardinality=len(store))
     if best[1] == "ids":
-        return Plan("ids", _without(conjuncts, best[3]), sorted(best[2]))
+        return Plan("ids", _without(conjuncts, best[3]), sorted(best[2]), index_field=best[3][0].path.field.name,
+                    cardinality=best[0])
     name, bounds = best[2]
-    return Plan("range", _without(conjuncts, best[3]), _range_ids(store, name, bounds, False))
+    return Plan("range", _without(conjuncts, best[3]), _range_ids(store, name, bounds, False), False, name, best[0])
 
 
 def _without(items: list[Bound], used: list[Bound]) -> list[Bound]:

@@ -16,8 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..sobjects.render import attributes, json_value
-from .binder import BoundQuery
+from ..sobjects.render import attributes, compound_value, json_value
+from .binder import BoundQuery, ChildQuery
+from .children import child_renderer
 from .compiler import StoreSource, accessor
 
 
@@ -36,9 +37,18 @@ class _Relation:
     level: _Level
 
 
-def _render_plan(bq: BoundQuery, ctx: StoreSource) -> _Level:
+@dataclass
+class _Children:
+    render: Callable[[dict], dict | None]  # parent record -> the subquery's result or None
+
+
+def _render_plan(bq: BoundQuery, ctx: StoreSource, version: str) -> _Level:
     root = _Level(bq.sobject.name)
-    for path in bq.columns:
+    for path in bq.items or bq.columns:
+        if isinstance(path, ChildQuery):
+            render_child = make_renderer(path.bound, ctx, version)
+            root.entries.append((path.relationship, _Children(child_renderer(path, ctx, version, render_child))))
+            continue
         level = root
         for ref_field, target in path.hops:
             key = ref_field.relationship_name or ref_field.name
@@ -47,7 +57,7 @@ def _render_plan(bq: BoundQuery, ctx: StoreSource) -> _Level:
                 relation = _Relation(ref_field.name, ctx.store(target.name).records, _Level(target.name))
                 level.entries.append((key, relation))
             level = relation.level
-        level.entries.append((path.field.name, path.field.name))
+        level.entries.append((path.field.name, path.field.components or path.field.name))
     return root
 
 
@@ -58,6 +68,10 @@ def _render_level(record: dict, level: _Level, version: str) -> dict:
             parent_id = record.get(what.ref_field)
             parent = what.records.get(parent_id) if parent_id is not None else None
             body[key] = None if parent is None else _render_level(parent, what.level, version)
+        elif what.__class__ is tuple:
+            body[key] = compound_value(record, what)
+        elif isinstance(what, _Children):
+            body[key] = what.render(record)
         else:
             body[key] = json_value(record.get(what))
     return body
@@ -68,13 +82,14 @@ def make_renderer(bq: BoundQuery, ctx: StoreSource, version: str) -> Callable[[d
         def aggregate(row: dict) -> dict:
             return {"attributes": {"type": "AggregateResult"}, **row}
         return aggregate
-    plan = _render_plan(bq, ctx)
+    plan = _render_plan(bq, ctx, version)
     return lambda record: _render_level(record, plan, version)
 
 
 def make_flattener(bq: BoundQuery, ctx: StoreSource) -> Callable[[dict], dict]:
     """``record -> {"Id": …, "Account.Name": …}`` (JSON values), e.g. for Bulk API CSV."""
-    getters: list[tuple[str, Callable[[dict], Any]]] = [(p.dotted, accessor(p, ctx)) for p in bq.columns]
+    getters: list[tuple[str, Callable[[dict], Any]]] = [(p.dotted, accessor(p, ctx)) for p in bq.columns
+                                                        if not p.field.components]
     if bq.aggregates:
         return lambda row: dict(row)
     return lambda record: {name: json_value(get(record)) for name, get in getters}
@@ -100,6 +115,7 @@ class QueryResult:
     records: list[dict]
     aggregate: bool = False
     columns: list[str] = field(default_factory=list)  # dotted canonical names, SELECT order
+    for_: str | None = None  # FOR VIEW / FOR REFERENCE: the caller stamps and lists the rows as recent
     _renderer: Callable[[dict], dict] = field(default=_never_render, repr=False, compare=False)
     _flattener: Callable[[dict], dict] = field(default=dict, repr=False, compare=False)
 

@@ -8,17 +8,29 @@ from ..blueprint import sf_blueprint
 from ..errors import SalesforceError
 from . import execute
 from .cursors import Cursor, OrgQueryContext, batch_size, cursor_usable, open_cursor, page
+from ..sobjects.recent import mark
+from .explain import explain
 
 bp = sf_blueprint("salesforce_query", __name__)
 
 
+def _explain(version: str, soql: str):
+    ctx = g.sf
+    with ctx.backend.lock:
+        return json_response(explain(soql, OrgQueryContext(ctx.data, version, ctx.now)))
+
+
 def _run(version: str, include_deleted: bool):
     ctx = g.sf
+    if "explain" in request.args and "q" not in request.args:
+        return _explain(version, request.args.get("explain") or "")
     soql = request.args.get("q")
     if not soql:
         raise SalesforceError(400, "MALFORMED_QUERY", "A query string has to be specified")
     with ctx.backend.lock:
         result = execute(soql, OrgQueryContext(ctx.data, version, ctx.now), include_deleted=include_deleted)
+        if result.for_ is not None:
+            mark(ctx.data, ctx.session.user_id, result.sobject, result.records, result.for_, ctx.now)
         if result.is_count:
             return json_response({"totalSize": result.total_size, "done": True, "records": []})
         cursor = Cursor(result.records, result.render, result.total_size,

@@ -56,6 +56,16 @@ def render_row(row: dict, version: str, names: list[str] | None = None) -> dict:
     return body
 
 
+@bp.get("/<version>/tooling/sobjects")
+def describe_global(version: str):
+    """The Tooling objects this emulator serves, in describeGlobal shape."""
+    summary = _custom_field_schema().summary(version)
+    base = f"/services/data/{version}/tooling/sobjects/CustomField"
+    summary.update(createable=True, deletable=True, urls={"sobject": base, "describe": f"{base}/describe",
+                                                          "rowTemplate": f"{base}/{{ID}}"})
+    return json_response({"encoding": "UTF-8", "maxBatchSize": 200, "sobjects": [summary]})
+
+
 @bp.post("/<version>/tooling/sobjects/<tooling_type>")
 def create(version: str, tooling_type: str):
     _tooling_type(tooling_type)

@@ -68,7 +68,9 @@ def test_describe_unknown_object_is_not_found(rest):
 
 
 def test_object_root_gives_summary(rest):
-    rest.post("sobjects/Account", json={"Name": "Acme"})
+    created = rest.post("sobjects/Account", json={"Name": "Acme"}).json()["id"]
+    assert rest.get("sobjects/Account").json()["recentItems"] == []  # created, not yet viewed
+    rest.get(f"sobjects/Account/{created}")
     body = rest.get("sobjects/Account").json()
     assert body["objectDescribe"]["name"] == "Account"
     assert body["recentItems"][0]["Name"] == "Acme"
