@@ -9,7 +9,10 @@ from typing import Any, Callable
 
 from ..core.ids import IdSource
 from ..core.state import Backend
+from .catalog.model import Catalog
+from .conversion.model import MappingSets
 from .errors import GatewayError, ImsError
+from .schema_registry.model import SchemaRegistry
 
 DEFAULT_TOKEN_LIFETIME_SECONDS = 86399
 
@@ -38,6 +41,9 @@ class Sandbox:
     name: str
     id: str
     connections: dict[str, dict] = field(default_factory=dict)
+    schemas: SchemaRegistry = field(default_factory=SchemaRegistry)  # AEP-B: Schema Registry (AEP-SR-1)
+    catalog: Catalog = field(default_factory=Catalog)  # AEP-B: datasets, batches, rows (AEP-CAT-1)
+    conversion: MappingSets = field(default_factory=MappingSets)  # AEP-B: mapping sets (AEP-CONV-1)
 
 
 class AepBackend(Backend):
