@@ -13,6 +13,9 @@ from .core.front import FrontDispatcher, api_for_path, json_answer
 from .core.http import json_response
 from .aep.flowservice import routes as flowservice
 from .aep import ims
+from .aep.catalog import routes as catalog
+from .aep.conversion import routes as conversion
+from .aep.schema_registry import routes as schema_registry
 from .aep.errors import FlowServiceError
 from .salesforce.composite import collections
 from .salesforce.composite import routes as composite
@@ -55,7 +58,8 @@ def create_app(emulator: Emulator | None = None, config: EmulatorConfig | None =
     app.config["MAX_CONTENT_LENGTH"] = 512 * 1024 * 1024
     for blueprint in (rest.bp, collections.bp, composite.bp, tree.bp, oauth.bp, soap.bp, admin.bp):
         app.register_blueprint(blueprint)
-    for blueprint in (query.bp, replication.bp, tooling.bp, salesforce_admin.bp, bulk.bp, ims.bp, flowservice.bp):
+    for blueprint in (query.bp, replication.bp, tooling.bp, salesforce_admin.bp, bulk.bp, ims.bp, flowservice.bp,
+                      schema_registry.bp, catalog.bp, catalog.admin_bp, conversion.bp):
         app.register_blueprint(blueprint)
 
     @app.errorhandler(ApiError)
@@ -86,5 +90,6 @@ def create_app(emulator: Emulator | None = None, config: EmulatorConfig | None =
 
     front = FrontDispatcher(emulator, app.wsgi_app, rows.routes(emulator), lean_error)
     front.after_answer.append(lean_limit_info)
+    emulator.aep.attach_platform(front)  # flow runs reach the emulated Salesforce through the front door
     app.wsgi_app = front
     return app
