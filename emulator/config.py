@@ -55,6 +55,13 @@ class Emulator:
     def backends(self) -> dict[str, Any]:
         return {"salesforce": self.salesforce, "aep": self.aep}
 
+    def tick(self, now) -> None:
+        """Time-driven transitions of every backend that has them, once per request, before dispatch."""
+        for backend in self.backends.values():
+            tick = getattr(backend, "tick", None)
+            if tick is not None:
+                tick(now)
+
     def reset(self, clock: bool = True) -> None:
         """Back to the fixture state: fresh ids, records, tokens and journal."""
         if clock:

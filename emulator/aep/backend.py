@@ -12,6 +12,9 @@ from ..core.state import Backend
 from .catalog.model import Catalog
 from .conversion.model import MappingSets
 from .errors import GatewayError, ImsError
+from .flowservice.model import Context, FlowService
+from .flowservice.resources import Ids
+from .flowservice.salesforce_reader import SalesforceReader
 from .schema_registry.model import SchemaRegistry
 
 DEFAULT_TOKEN_LIFETIME_SECONDS = 86399
@@ -40,7 +43,7 @@ class Sandbox:
     org_id: str
     name: str
     id: str
-    connections: dict[str, dict] = field(default_factory=dict)
+    flowservice: FlowService = field(default_factory=FlowService)  # AEP-A: Flow Service (AEP-FS-2..6)
     schemas: SchemaRegistry = field(default_factory=SchemaRegistry)  # AEP-B: Schema Registry (AEP-SR-1)
     catalog: Catalog = field(default_factory=Catalog)  # AEP-B: datasets, batches, rows (AEP-CAT-1)
     conversion: MappingSets = field(default_factory=MappingSets)  # AEP-B: mapping sets (AEP-CONV-1)
@@ -57,6 +60,8 @@ class AepBackend(Backend):
         self.spec = dict((fixture or {}).get("aep") or {})
         self.token_lifetime = timedelta(seconds=int(self.spec.get("token_lifetime_seconds",
                                                                   DEFAULT_TOKEN_LIFETIME_SECONDS)))
+        self.platform_app: Callable | None = None  # the emulator's WSGI app: runs call Salesforce through it
+        self._ticking = False
         super().__init__()
 
     def _initial_state(self) -> None:
@@ -76,9 +81,38 @@ class AepBackend(Backend):
         raw = self.ids.hex(32)
         return f"{raw[:8]}-{raw[8:12]}-{raw[12:16]}-{raw[16:20]}-{raw[20:]}"
 
-    def new_etag(self) -> str:
+    def new_etag(self, now: datetime | None = None) -> str:
         """A quoted etag shaped like the real ones: ``"6802064a-0000-0200-0000-6387c6b90000"``."""
-        return f'"{self.ids.hex(8)}-0000-0200-0000-{int(self.now().timestamp()):08x}0000"'
+        return f'"{self.ids.hex(8)}-0000-0200-0000-{int((now or self.now()).timestamp()):08x}0000"'
+
+    def id_source(self) -> Ids:
+        return Ids(self.new_uuid, self.new_etag)
+
+    # -- time ---------------------------------------------------------------------------
+    def attach_platform(self, app: Callable) -> None:
+        """The WSGI app flow runs send their Salesforce calls to (in process, as a connector would)."""
+        self.platform_app = app
+
+    def tick(self, now: datetime) -> None:
+        """Fire every due schedule slot and requested run of every sandbox (AEP-FS-6), each exactly once.
+
+        Runs under the backend lock, so concurrent requests during a clock jump wait for
+        the first to finish the catch-up instead of firing a slot twice; the Salesforce
+        calls a run makes come back through the front dispatcher, which ticks again:
+        that nested tick returns at once.
+        """
+        seconds = int(now.timestamp())
+        with self.lock:
+            if self._ticking or not any(s.flowservice.due(seconds) for s in self.sandboxes.values()):
+                return
+            self._ticking = True
+            try:
+                for sandbox in self.sandboxes.values():
+                    if sandbox.flowservice.due(seconds):
+                        reader = SalesforceReader(self.platform_app, sandbox.flowservice.sessions)
+                        sandbox.flowservice.tick(now, Context(sandbox), reader, self.id_source())
+            finally:
+                self._ticking = False
 
     # -- IMS ---------------------------------------------------------------------
     def issue_token(self, grant_type: str | None, client_id: str | None, client_secret: str | None) -> dict:
@@ -127,5 +161,8 @@ class AepBackend(Backend):
     def summary(self) -> dict[str, Any]:
         with self.lock:
             return {"clients": sorted(self.clients),
-                    "sandboxes": [{"org": s.org_id, "name": s.name, "id": s.id, "connections": len(s.connections)}
+                    "sandboxes": [{"org": s.org_id, "name": s.name, "id": s.id,
+                                   "connections": len(s.flowservice.connections.items),
+                                   "flows": len(s.flowservice.flows.items), "runs": len(s.flowservice.runs.items)}
                                   for s in self.sandboxes.values()]}
+

@@ -118,6 +118,7 @@ class FrontDispatcher:
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         started = time.perf_counter()
         now = environ[NOW_ENVIRON_KEY] = self.emulator.clock.now()
+        self.emulator.tick(now)
         path = environ.get("PATH_INFO", "") or "/"
         if len(path) > 1 and path.endswith("/"):
             path = environ["PATH_INFO"] = path.rstrip("/") or "/"
