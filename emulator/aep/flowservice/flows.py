@@ -45,6 +45,11 @@ class Flows(Collection):
     not_updatable = ("/flowSpec", "/sourceConnectionIds", "/targetConnectionIds")
     derived = ("state", "inheritedAttributes", "lastRunDetails", "runs", "lastOperation")
 
+    def check_path(self, path: str) -> None:
+        if path == "/state" or path.startswith("/state/"):
+            raise bad_request(STATE_IN_BODY, "state cannot be patched; use /flows/{id}/action?op=enable|disable.")
+        super().check_path(path)
+
     def build(self, body: Any, context: Any) -> dict:
         body = required_object(body)
         if "state" in body:

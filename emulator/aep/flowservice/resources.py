@@ -89,6 +89,12 @@ class Collection:
     def check_delete(self, resource: dict, context: Any) -> None:
         """Raise when the resource may not be deleted now (nothing forbids it by default)."""
 
+    def check_path(self, path: str) -> None:
+        """1414-400 for a PATCH path the caller may not change (system, fixed or computed fields)."""
+        derived = tuple("/" + k for k in self.derived)
+        if any(path == p or path.startswith(p + "/") for p in (*SYSTEM_PATHS, *self.not_updatable, *derived)):
+            raise bad_request("1414", f"The path {path} is not updatable.")
+
     # -- shared behaviour -----------------------------------------------------------------
     def get(self, resource_id: str) -> dict:
         found = self.items.get(resource_id)
@@ -126,9 +132,7 @@ class Collection:
         for op in operations:
             if op.get("op") not in PATCH_OPS:
                 raise bad_request("1434", f"The patch operation {op.get('op')!r} is not supported.")
-            path = str(op.get("path", ""))
-            if any(path == p or path.startswith(p + "/") for p in (*SYSTEM_PATHS, *self.not_updatable)):
-                raise bad_request("1414", f"The path {path} is not updatable.")
+            self.check_path(str(op.get("path", "")))
         try:
             patched = jsonpatch.apply_patch(resource, operations)
         except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as error:
