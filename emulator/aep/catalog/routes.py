@@ -73,6 +73,8 @@ def create_dataset():
             "schemaRef": {"id": schema["$id"],
                           "contentType": body["schemaRef"].get("contentType",
                                                                "application/vnd.adobe.xed-full+json;version=1")},
+            "fileDescription": body.get("fileDescription") if isinstance(body.get("fileDescription"), dict)
+            else {"persisted": True, "containerFormat": "parquet", "format": "parquet"},
             "requestDataSource": request.args.get("requestDataSource", "false").lower() == "true"}
         catalog().add_dataset(dataset_id, document)
     return json_response([f"@/dataSets/{dataset_id}"], 201)
