@@ -86,7 +86,7 @@ class AepBackend(Backend):
         return f'"{self.ids.hex(8)}-0000-0200-0000-{int((now or self.now()).timestamp()):08x}0000"'
 
     def id_source(self) -> Ids:
-        return Ids(self.new_uuid, self.new_etag)
+        return Ids(self.new_uuid, self.new_etag, self.ids)
 
     # -- time ---------------------------------------------------------------------------
     def attach_platform(self, app: Callable) -> None:

@@ -48,7 +48,7 @@ class FlowService:
     runs: Runs = field(default_factory=Runs)
     schedules: dict[str, Schedule] = field(default_factory=dict)
     queue: list[tuple[int, int, str, int]] = field(default_factory=list)  # (due, seq, flow id, generation)
-    pending: list[str] = field(default_factory=list)  # on-demand run ids, in request order
+    pending: list[tuple[str, int]] = field(default_factory=list)  # on-demand (run id, requested at), in order
     sessions: dict[str, SalesforceSession] = field(default_factory=dict)
     seq: int = 0
 
@@ -117,11 +117,13 @@ class FlowService:
     def request_run(self, body: Any, context: Context, caller: Caller, ids: Ids, now: datetime) -> dict:
         run = self.runs.create(body, context, caller, ids, now)
         run_logic.scheduled(run)
-        self.pending.append(run["id"])
+        self.pending.append((run["id"], int(now.timestamp())))
         return run
 
     def due(self, now_seconds: int) -> bool:
-        return bool(self.pending) or bool(self.queue and self.queue[0][0] <= now_seconds)
+        """Is a slot due, or an on-demand run requested before this second (it starts once the clock moves)?"""
+        return bool(self.pending and self.pending[0][1] < now_seconds) or \
+            bool(self.queue and self.queue[0][0] <= now_seconds)
 
     def tick(self, now: datetime, context: Context, reader: SalesforceReader, ids: Ids) -> None:
         """Fire every slot due at ``now`` once, oldest first (flows in creation order within a slot)."""
@@ -140,13 +142,13 @@ class FlowService:
                 schedule.next_due = None
                 continue
             self._enqueue(flow_id, schedule)
-        while self.pending:
-            run = self.runs.items.get(self.pending.pop(0))
+        while self.pending and self.pending[0][1] < now_seconds:
+            run = self.runs.items.get(self.pending.pop(0)[0])
             flow = self.flows.items.get(run["flowId"]) if run is not None else None
             if run is not None and flow is not None:
                 params = run["params"]
                 self._execute(flow, run, Window(params["windowStartTime"], params["windowEndTime"]),
-                              params["startTime"], context, reader, ids, now)
+                              now_seconds, context, reader, ids, now)
 
     def _fire_slot(self, flow: dict, schedule: Schedule, due: int, context: Context, reader: SalesforceReader,
                    ids: Ids) -> None:

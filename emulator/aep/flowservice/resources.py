@@ -46,6 +46,7 @@ class Ids:
 
     uuid: Callable[[], str]
     etag: Callable[[datetime], str]
+    source: Any = None  # the emulator's IdSource, for ids other services mint (Catalog batch ULIDs)
 
 
 def epoch_ms(now: datetime) -> int:

@@ -133,7 +133,7 @@ def execute(flow: dict, run_id: str, window: Window, context: Any, reader: Sales
         outcome.errors = ({"code": MAPPING_ERROR, "message": f"{share}, above the partial ingestion threshold."},)
     if records:
         batch = sandbox.catalog.write_batch(
-            ids, now, target["params"]["dataSetId"], written, failed_record_count=outcome.failed_count,
+            ids.source, now, target["params"]["dataSetId"], written, failed_record_count=outcome.failed_count,
             errors=[{"code": e["code"], "description": e["message"]} for e in (*outcome.errors, *failures[:1])],
             tags={"flowId": flow["id"], "flowRunId": run_id}, status=status)
         outcome.batch_id = batch.id

@@ -95,6 +95,27 @@ def build_pipeline(flow: Flow, platform: Platform, name: str = "pipeline") -> Pi
                     mapping["id"])
 
 
+class SalesforceRest:
+    """The demo user's REST calls (password grant), for arranging Contacts."""
+
+    def __init__(self, session, base: str = "https://harness.my.salesforce.com") -> None:
+        response = session.post("https://login.salesforce.com/services/oauth2/token", data={
+            "grant_type": "password", "client_id": "harness-client-id", "client_secret": "harness-client-secret",
+            "username": "admin@example.com", "password": "password123TOKEN123"})
+        assert response.status_code == 200, response.text
+        self.session, self.base, self.token = session, base, response.json()["access_token"]
+
+    def call(self, method: str, path: str, **kwargs):
+        return self.session.request(method, f"{self.base}/services/data/v59.0/{path}",
+                                    headers={"Authorization": f"Bearer {self.token}"}, **kwargs)
+
+    def post(self, path, **kw):
+        return self.call("POST", path, **kw)
+
+    def patch(self, path, **kw):
+        return self.call("PATCH", path, **kw)
+
+
 def epoch(moment: datetime) -> int:
     return int(moment.timestamp())
 
