@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .client import AepClient
-from .errors import AepError
+from .errors import NotFound
 
 SALESFORCE_SPEC = "cfc0fee1-7dc0-40ef-b73e-d8b134c436f5"
 DATA_LAKE_SPEC = "c604ff05-7f1a-43c0-8e18-33bf874cb11c"
@@ -100,11 +100,11 @@ class SourcePipeline:
         return answer["id"]
 
     def explore(self) -> list[dict]:
-        """The table's columns; raises :class:`AepError` when the org has no such table."""
+        """The table's columns; raises :class:`NotFound` when the org has no such table."""
         base = f"flowservice/connections/{self._need('base_connection_id')}/explore"
         tables = self.client.get(base, params={"objectType": "root"})
         if not any(t.get("name") == self.config.table or t.get("path") == self.config.table for t in tables):
-            raise AepError(404, None, f"The source has no table {self.config.table}.", tables)
+            raise NotFound(404, None, f"The source has no table {self.config.table}.", tables)
         found = self.client.get(base, params={"objectType": "table", "object": self.config.table})
         self.ids.columns = list(found.get("schema", {}).get("columns", []))
         return self.ids.columns
@@ -167,7 +167,7 @@ class SourcePipeline:
         found = self.client.get("flowservice/flowSpecs", params={"property": f'name=="{FLOW_SPEC_NAME}"'})
         items = found.get("items", [])
         if len(items) != 1:
-            raise AepError(404, None, f"{len(items)} flowSpecs named {FLOW_SPEC_NAME}.", found)
+            raise NotFound(404, None, f"{len(items)} flowSpecs named {FLOW_SPEC_NAME}.", found)
         self.ids.flow_spec_id = items[0]["id"]
         return items[0]["id"]
 
