@@ -1,4 +1,4 @@
-"""Catalog problem documents: ``http://ns.adobe.com/aep/errors/CAT-NNNN-SSS`` (AEP-CAT-1).
+"""Catalog problem documents: ``https://ns.adobe.com/aep/errors/CAT-NNNN-SSS`` (AEP-CAT-1).
 
 The codes are the emulator's choice (the Catalog reference gives none); the
 shape follows the platform's problem documents: type, title, status, detail, report.
@@ -17,7 +17,7 @@ class CatalogError(ApiError):
         self.code, self.title, self.message = code, title, message
 
     def body(self) -> Any:
-        return {"type": f"http://ns.adobe.com/aep/errors/CAT-{self.code}-{self.status}", "title": self.title,
+        return {"type": f"https://ns.adobe.com/aep/errors/CAT-{self.code}-{self.status}", "title": self.title,
                 "status": self.status, "detail": self.message,
                 "report": {"detailed-message": self.message, "request-id": uuid.uuid4().hex}}
 

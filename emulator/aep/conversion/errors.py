@@ -1,4 +1,4 @@
-"""Conversion Service problem documents: ``http://ns.adobe.com/aep/errors/CONV-NNNN-SSS`` (AEP-CONV-1).
+"""Conversion Service problem documents: ``https://ns.adobe.com/aep/errors/CONV-NNNN-SSS`` (AEP-CONV-1).
 
 The codes are the emulator's choice (the reference gives none); a bad path is
 named in ``detail`` and in ``report.path``.
@@ -20,7 +20,7 @@ class ConversionError(ApiError):
         report: dict[str, Any] = {"detailed-message": self.message, "request-id": uuid.uuid4().hex}
         if self.path is not None:
             report["path"] = self.path
-        return {"type": f"http://ns.adobe.com/aep/errors/CONV-{self.code}-{self.status}", "title": self.title,
+        return {"type": f"https://ns.adobe.com/aep/errors/CONV-{self.code}-{self.status}", "title": self.title,
                 "status": self.status, "detail": self.message, "report": report}
 
 

@@ -9,7 +9,6 @@ from aep_helpers import ims_token
 from aep_platform_helpers import Platform
 
 
-
 @pytest.fixture
 def aep(crm_session) -> Platform:
     return Platform(crm_session, ims_token(crm_session))
@@ -43,7 +42,7 @@ def test_unknown_schema_and_bad_bodies_are_400(aep):
     response = aep.post("catalog/dataSets", json={"name": "x", "schemaRef": {
         "id": "https://ns.adobe.com/harness/schemas/none", "contentType": "application/vnd.adobe.xed+json;version=1"}})
     assert response.status_code == 400
-    assert response.json()["type"].startswith("http://ns.adobe.com/aep/errors/CAT-")
+    assert response.json()["type"].startswith("https://ns.adobe.com/aep/errors/CAT-")
     assert aep.post("catalog/dataSets", json={"name": "no schema"}).status_code == 400
     assert aep.post("catalog/dataSets", data="[", headers={"Content-Type": "application/json"}).status_code == 400
 
@@ -72,7 +71,7 @@ def test_default_limit_is_50_and_max_is_100(aep, schema_id):
     assert len(aep.get("catalog/dataSets").json()) == 50
     assert len(aep.get("catalog/dataSets", params={"limit": 100}).json()) == 51
     too_many = aep.get("catalog/dataSets", params={"limit": 101})
-    assert too_many.status_code == 400 and too_many.json()["type"].startswith("http://ns.adobe.com/aep/errors/CAT-")
+    assert too_many.status_code == 400 and too_many.json()["type"].startswith("https://ns.adobe.com/aep/errors/CAT-")
     assert aep.get("catalog/dataSets", params={"limit": "x"}).status_code == 400
     assert aep.get("catalog/dataSets", params={"orderBy": "sideways:name"}).status_code == 400
 

@@ -49,7 +49,7 @@ def test_destination_not_in_schema_is_400_naming_it(aep, schema_id):
     assert response.status_code == 400
     error = response.json()
     assert "person.name.nickName" in error["detail"] and error["report"]["path"] == "mappings[0].destination"
-    assert error["type"].startswith("http://ns.adobe.com/aep/errors/CONV-")
+    assert error["type"].startswith("https://ns.adobe.com/aep/errors/CONV-")
 
 
 def test_b2b_path_needs_the_b2b_field_group(aep, schema_id):
