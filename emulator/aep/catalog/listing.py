@@ -30,25 +30,38 @@ def _int(args: Mapping[str, str], name: str, default: int) -> int:
         raise bad_request(f"{name} must be an integer, not {raw!r}.", "1401") from None
 
 
-def _matches(document: dict[str, Any], args: Mapping[str, str], filters: list[str]) -> bool:
-    for name, wanted in args.items():
-        if name not in CONTROL and str(_value(document, name)) != wanted:
-            return False
+Condition = tuple[str, str, Any]  # path, op, wanted value (a compiled pattern for ~)
+
+
+def _conditions(filters: list[str]) -> list[Condition]:
+    """Parse every ``property`` filter up front, so a bad one is a 400 even over an empty list."""
+    parsed = []
     for condition in filters:
         match = PROPERTY.match(condition)
         if match is None:
             raise bad_request(f"The property filter {condition!r} is not valid.", "1402")
         path, op, wanted = match.groups()
-        actual = _value(document, path)
         if op == "~":
             try:
-                hit = actual is not None and re.search(wanted, str(actual)) is not None
+                parsed.append((path, op, re.compile(wanted)))
             except re.error:
                 raise bad_request(f"The property filter {condition!r} is not a valid regular expression.",
                                   "1402") from None
         else:
-            hit = str(actual) == wanted.strip('"')
-            hit = hit if op == "==" else not hit
+            parsed.append((path, op, wanted.strip('"')))
+    return parsed
+
+
+def _matches(document: dict[str, Any], args: Mapping[str, str], conditions: list[Condition]) -> bool:
+    for name, wanted in args.items():
+        if name not in CONTROL and str(_value(document, name)) != wanted:
+            return False
+    for path, op, wanted in conditions:
+        actual = _value(document, path)
+        if op == "~":
+            hit = actual is not None and wanted.search(str(actual)) is not None
+        else:
+            hit = (str(actual) == wanted) == (op == "==")
         if not hit:
             return False
     return True
@@ -61,7 +74,8 @@ def page(documents: dict[str, dict[str, Any]], args: Mapping[str, str], filters:
         raise bad_request(f"limit must be between 1 and {MAX_LIMIT}, not {limit}.", "1401")
     if start < 0:
         raise bad_request(f"start must be 0 or more, not {start}.", "1401")
-    chosen = [(i, d) for i, d in documents.items() if _matches(d, args, filters)]
+    conditions = _conditions(filters)
+    chosen = [(i, d) for i, d in documents.items() if _matches(d, args, conditions)]
     order = args.get("orderBy")
     if order:
         match = ORDER.match(order)

@@ -111,6 +111,6 @@ class SchemaRegistry:
         node = find_node(properties, path)
         if node is None:
             return f"The path {path} does not exist in schema {ref}."
-        if node.get("type") == "object" and "properties" in node:
+        if node.get("type") == "object" and ("properties" in node or "additionalProperties" in node):
             return f"The path {path} in schema {ref} is an object, not a field."
         return None

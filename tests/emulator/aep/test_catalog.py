@@ -63,6 +63,8 @@ def test_list_honours_limit_start_order_and_properties(aep, schema_id):
     trimmed = aep.get("catalog/dataSets", params={"properties": "name", "limit": 1}).json()
     assert list(trimmed.values()) == [{"name": "ds 000"}]
     assert aep.get("catalog/dataSets", params={"name": "ds 004"}).json().keys() == {ids[4]}
+    assert list(aep.get("catalog/dataSets", params={"property": "name~^ds 00[12]$"}).json()) == ids[1:3]
+    assert len(aep.get("catalog/dataSets", params={"property": "name!=ds 000"}).json()) == 6
 
 
 def test_default_limit_is_50_and_max_is_100(aep, schema_id):

@@ -59,6 +59,9 @@ def test_b2b_path_needs_the_b2b_field_group(aep, schema_id):
 
 def test_object_path_is_not_a_field(aep, schema_id):
     assert aep.post(SETS, json=aepp_body(schema_id, destination="person.name")).status_code == 400
+    assert aep.post(SETS, json=aepp_body(schema_id, destination="identityMap")).status_code == 400
+    assert aep.post(SETS, json=aepp_body(schema_id, destination="identityMap.crmID.id")).status_code == 400
+    assert aep.post(SETS, json=aepp_body(schema_id, destination="person..name")).status_code == 400
 
 
 def test_source_checked_against_input_schema_when_validating(aep, schema_id):
