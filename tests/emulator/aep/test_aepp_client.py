@@ -189,5 +189,9 @@ def test_aepp_against_serve():
             assert list(cat.getDataSets()) == [dataset_id]
             base = fs.createConnection(name="sf", auth=SF_AUTH, connectionSpec={"id": SALESFORCE, "version": "1.0"})
             assert fs.getConnection(base["id"])["id"] == base["id"]
+            rows_url = f"{server.base_url}/__emulator/aep/datasets/{dataset_id}/rows"
+            assert requests.get(rows_url).status_code == 401  # the harness read needs the admin token
+            served = requests.get(rows_url, headers={"X-Admin-Token": server.admin_token})
+            assert served.status_code == 200 and served.json()["rows"] == []
         finally:
             configure_mock()  # back to the real hosts for the other tests
