@@ -7,9 +7,46 @@ result to the Catalog.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+import copy
+from typing import Any, Callable, Iterable
 
 IDENTITY_MAP = "identityMap"
+
+
+def compile_mapping(plan: list[tuple[str, tuple[str, ...] | None, str | None, bool]]
+                    ) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """One Python function for a mapping plan: straight-line code, every name and key a constant.
+
+    Equivalent to walking the plan per row (missing/None columns skipped, intermediate objects
+    created on first use, identities appended to ``identityMap[ns]``), without the per-row loop.
+    """
+    constants: list[Any] = []
+
+    def const(value: Any) -> str:
+        constants.append(value)
+        return f"C[{len(constants) - 1}]"
+
+    lines = ["def apply(row):", "    xdm = {}", "    get = row.get"]
+    for source, parts, namespace, primary in plan:
+        lines += [f"    v = get({const(source)})", "    if v is not None:"]
+        if namespace is not None:
+            lines += [f"        m = xdm.get({const(IDENTITY_MAP)})",
+                      f"        if m.__class__ is not dict: m = xdm[{const(IDENTITY_MAP)}] = {{}}",
+                      f"        m.setdefault({const(namespace)}, []).append({{'id': str(v), 'primary': {primary!r}}})"]
+        if parts is not None:
+            node = "xdm"
+            for depth, part in enumerate(parts[:-1]):
+                child = f"n{depth}"
+                lines += [f"        {child} = {node}.get({const(part)})",
+                          f"        if {child}.__class__ is not dict: {child} = {node}[{const(part)}] = {{}}"]
+                node = child
+            lines.append(f"        {node}[{const(parts[-1])}] = v")
+        if lines[-1] == "    if v is not None:":
+            lines.append("        pass")
+    lines.append("    return xdm")
+    namespace_: dict[str, Any] = {"C": tuple(constants)}
+    exec(compile("\n".join(lines), "<mapping set>", "exec"), namespace_)  # noqa: S102 - constants only
+    return namespace_["apply"]
 
 
 @dataclass(frozen=True)
@@ -42,6 +79,12 @@ class MappingSet:
     mappings: list[FieldMapping]
     document: dict[str, Any]
     _plan: list[tuple[str, tuple[str, ...] | None, str | None, bool]] | None = field(default=None, repr=False)
+    _compiled: Callable[[dict[str, Any]], dict[str, Any]] | None = field(default=None, repr=False, compare=False)
+
+    def __deepcopy__(self, memo: dict) -> MappingSet:
+        """Snapshots copy the data, not the compiled function (rebuilt on first use)."""
+        return MappingSet(self.id, self.version, self.schema_id, copy.deepcopy(self.mappings, memo),
+                          copy.deepcopy(self.document, memo))
 
     def source_attributes(self) -> list[str]:
         """The source columns the mapping reads, in order, without duplicates (a run's SELECT list)."""
@@ -62,26 +105,12 @@ class MappingSet:
         """The XDM row for one source row; columns missing or null in the row are left out.
 
         An identity mapping adds ``identityMap[<ns>] = [{"id": value, "primary": bool}]``
-        (and, with a destination outside ``identityMap``, the plain field too).
+        (and, with a destination outside ``identityMap``, the plain field too). The mapping is
+        compiled once into a function (``compile_mapping``): runs apply it to every row.
         """
-        xdm: dict[str, Any] = {}
-        for source, parts, namespace, primary in self.plan():
-            value = row.get(source)
-            if value is None:
-                continue
-            if namespace is not None:
-                xdm.setdefault(IDENTITY_MAP, {}).setdefault(namespace, []).append(
-                    {"id": str(value), "primary": primary})
-            if parts is None:
-                continue
-            node = xdm
-            for part in parts[:-1]:
-                child = node.get(part)
-                if not isinstance(child, dict):
-                    child = node[part] = {}
-                node = child
-            node[parts[-1]] = value
-        return xdm
+        if self._compiled is None:
+            self._compiled = compile_mapping(self.plan())
+        return self._compiled(row)
 
     def apply_all(self, rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         apply = self.apply
