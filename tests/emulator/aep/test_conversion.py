@@ -111,3 +111,14 @@ def test_model_applies_a_mapping(crm_emulator, aep, schema_id):
         "person": {"name": {"lastName": "Doe"}},
         "identityMap": {"crmID": [{"id": "003Hs0000000001AAA", "primary": False}]}}
     assert found.apply({"LastName": None}) == {}
+
+
+def test_compiled_mapping_handles_odd_names_shared_prefixes_and_identities():
+    from emulator.aep.conversion.model import FieldMapping, MappingSet
+    mappings = [FieldMapping("it's", "a.b'c.d"), FieldMapping("x\\y", "a.b'c.e"), FieldMapping("Id", "a.id", True, "crm\"ID", True),
+                FieldMapping("Id", "identityMap.ECID"), FieldMapping("n", "top")]
+    found = MappingSet("m", 0, "s", mappings, {})
+    assert found.apply({"it's": 1, "x\\y": 2, "Id": "003", "n": None}) == {
+        "a": {"b'c": {"d": 1, "e": 2}, "id": "003"},
+        "identityMap": {"crm\"ID": [{"id": "003", "primary": True}], "ECID": [{"id": "003", "primary": False}]}}
+    assert found.apply({}) == {}
