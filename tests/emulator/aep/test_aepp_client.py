@@ -55,10 +55,7 @@ def pipeline(fs, cat, start_time: int, mapping: list | None = None) -> dict:
         "params": {"tableName": "Contact", "columns": [{"name": "LastName", "type": "string"},
                                                       {"name": "Email", "type": "string"}]},
         "connectionSpec": {"id": SALESFORCE, "version": "1.0"}})
-    target = fs.connector.postData(fs.endpoint + "/targetConnections", data={
-        "name": "Data lake", "data": {"format": "parquet_xdm", "schema": {
-            "id": created["$id"], "version": "application/vnd.adobe.xed-full+json;version=1"}},
-        "params": {"dataSetId": dataset_id}, "connectionSpec": {"id": DATA_LAKE, "version": "1.0"}})
+    target = fs.createTargetConnection(name="Data lake", connectionSpecId=DATA_LAKE, datasetId=dataset_id)
     spec_id = fs.getFlowSpecIdFromNames("CRMToAEP")
     flow = fs.createFlow(spec_id, name="Salesforce dataflow", source_connection_id=source["id"],
                          target_connection_id=target["id"], schedule_start_time=start_time,
