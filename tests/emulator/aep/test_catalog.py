@@ -121,3 +121,12 @@ def test_delete_dataset(aep, schema_id):
 def test_gateway_checks_apply(aep):
     assert aep.get("catalog/dataSets", headers={"x-gw-ims-org-id": None}).json()["error_code"] == "400003"
     assert aep.get("catalog/dataSets", headers={"Authorization": "Bearer nope"}).status_code == 401
+
+
+def test_seed_ids_printed_with_placeholders_are_unknown(aep):
+    """Seed 004 prints its schema id with a literal ``{TENANT_ID}`` (and a non-hex 'g'): no such schema."""
+    response = aep.post("catalog/dataSets?requestDataSource=true", json={
+        "name": "Salesforce target dataset",
+        "schemaRef": {"id": "https://ns.adobe.com/{TENANT_ID}/schemas/417a33eg81a221bd10495920574gfa2d",
+                      "contentType": "application/vnd.adobe.xed-full-notext+json; version=1"}})
+    assert response.status_code == 400 and "{TENANT_ID}" in response.json()["detail"]

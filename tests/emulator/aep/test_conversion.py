@@ -122,3 +122,9 @@ def test_compiled_mapping_handles_odd_names_shared_prefixes_and_identities():
         "a": {"b'c": {"d": 1, "e": 2}, "id": "003"},
         "identityMap": {"crm\"ID": [{"id": "003", "primary": True}], "ECID": [{"id": "003", "primary": False}]}}
     assert found.apply({}) == {}
+
+
+def test_seed_body_with_its_placeholder_schema_is_refused(aep):
+    response = aep.post(SETS, data=verbatim_seed_mapping(
+        "https://ns.adobe.com/{TENANT_ID}/schemas/417a33eg81a221bd10495920574gfa2d"))
+    assert response.status_code == 400 and response.json()["report"]["path"] == "outputSchema.schemaRef.id"
