@@ -8,6 +8,7 @@ import re
 from typing import Any
 from urllib.parse import unquote
 
+import jsonpatch
 from flask import Blueprint, request
 
 from ...core.http import empty_response, json_response
@@ -49,8 +50,9 @@ def _etag(document: dict) -> str:
     return base64.b64encode(digest).decode()
 
 
-def _validated(body: Any) -> tuple[dict, str, list[str]]:
-    """The body, its class and its refs; the registry's 400 for anything else."""
+def _validated(body: Any, same: str | None = None) -> tuple[dict, str, list[str]]:
+    """The body, its class and its refs; the registry's 400 for anything else (``same``: the schema
+    being replaced, whose own title does not count as taken)."""
     if not isinstance(body, dict):
         raise bad_body("The request body must be a JSON object.")
     title = body.get("title")
@@ -74,7 +76,7 @@ def _validated(body: Any) -> tuple[dict, str, list[str]]:
     if meta_class is not None and meta_class != classes[0]:
         raise bad_body(f"meta:class {meta_class} is not the class referenced in allOf ({classes[0]}).")
     for existing in registry().schemas.values():
-        if existing["title"] == title:
+        if existing["title"] == title and existing["$id"] != same:
             raise error(400, "1521", "Title not unique",
                         f"Object titles must be unique. An object {existing['$id']} already exists with the same title")
     return body, classes[0], refs
@@ -151,6 +153,47 @@ def get_schema(schema_id: str):
     if notext:
         document.pop("description", None)
     return json_response(document)
+
+
+def _revise(document: dict, body: Any) -> dict:
+    """A new minor version of ``document`` from a full definition (PUT) or a patched one (PATCH)."""
+    body, meta_class, refs = _validated(body, same=document["$id"])
+    call = platform()
+    major, _, minor = str(document["version"]).partition(".")
+    revised = {**document, "title": body["title"], "description": body.get("description", ""),
+               "allOf": [{"$ref": r} for r in refs], "meta:extends": list(dict.fromkeys(refs)),
+               "meta:class": meta_class, "version": f"{major}.{int(minor or 0) + 1}"}
+    revised["meta:registryMetadata"] = {**document["meta:registryMetadata"], "repo:lastModifiedDate": now_ms(),
+                                        "xdm:lastModifiedClientId": call.client_id,
+                                        "xdm:lastModifiedUserId": call.actor}
+    revised["meta:registryMetadata"]["eTag"] = _etag({k: v for k, v in revised.items()
+                                                      if k != "meta:registryMetadata"})
+    return registry().add(revised)
+
+
+@bp.put("/tenant/schemas/<path:schema_id>")
+def replace_schema(schema_id: str):
+    """A full new definition (aepp's ``putSchema`` / ``addFieldGroupToSchema``); ``$id`` kept, version + 0.1."""
+    body = read_json(bad_body)
+    with backend().lock:
+        return json_response(copy.deepcopy(_revise(_find(schema_id), body)))
+
+
+@bp.patch("/tenant/schemas/<path:schema_id>")
+def patch_schema(schema_id: str):
+    """JSON Patch over the schema (e.g. ``add /allOf/-`` a field group); the result is validated as a PUT."""
+    operations = read_json(bad_body)
+    if not isinstance(operations, list) or not all(isinstance(op, dict) for op in operations):
+        raise bad_body("The request body must be a JSON Patch list of operations.")
+    with backend().lock:
+        document = _find(schema_id)
+        try:
+            patched = jsonpatch.apply_patch(copy.deepcopy(document), operations)
+        except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException, TypeError, ValueError) as error:
+            raise bad_body(f"The patch cannot be applied: {error}") from None
+        if isinstance(patched, dict) and isinstance(patched.get("allOf"), dict):
+            patched["allOf"] = [*document["allOf"], patched["allOf"]]  # aepp's documented "add /allOf" shape
+        return json_response(copy.deepcopy(_revise(document, patched)))
 
 
 @bp.delete("/tenant/schemas/<path:schema_id>")

@@ -90,6 +90,8 @@ def test_schema_dataset_and_mapping_set_through_aepp(sdk):
     assert "firstName" in full["properties"]["person"]["properties"]["name"]["properties"]
     assert schema.Schema().getSchema(created["meta:altId"], full=False)["title"] == created["title"]
     assert [s["$id"] for s in schema.Schema().getSchemas()] == [created["$id"]]
+    extended = schema.Schema().addFieldGroupToSchema(created["$id"], ["https://ns.adobe.com/xdm/mixins/b2b-person-details"])
+    assert extended["version"] == "1.1" and extended["meta:extends"][-1].endswith("b2b-person-details")
     cat = catalog.Catalog()
     dataset_id = cat.createDataSet(name="people", schemaId=created["$id"])[0].split("/")[-1]
     datasets = cat.getDataSets()

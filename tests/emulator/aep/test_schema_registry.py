@@ -134,3 +134,22 @@ def test_list_pages_with_start(aep):
     rest = aep.get(SCHEMAS, params={"limit": 2, "start": first["_page"]["next"]},
                    headers={"Accept": "application/vnd.adobe.xed-id+json"}).json()
     assert [r["title"] for r in rest["results"]] == ["schema 2"] and rest["_page"]["next"] is None
+
+
+def test_put_and_patch_add_field_groups_as_a_new_minor_version(aep):
+    created = aep.schema()
+    path = f"{SCHEMAS}/{quote(created['$id'], safe='')}"
+    body = dict(SEED_SCHEMA, allOf=SEED_SCHEMA["allOf"] + [
+        {"$ref": "https://ns.adobe.com/xdm/context/profile-work-details", "type": "object"}])
+    replaced = aep.put(path, json=body)
+    assert replaced.status_code == 200 and replaced.json()["version"] == "1.1"
+    assert replaced.json()["$id"] == created["$id"] and len(replaced.json()["meta:extends"]) == 4
+    patched = aep.call("PATCH", path, json=[{"op": "add", "path": "/allOf/-",
+                                             "value": {"$ref": "https://ns.adobe.com/xdm/context/profile-segmentation"}}])
+    assert patched.status_code == 200 and patched.json()["version"] == "1.2"
+    props = aep.get(path, headers={"Accept": XED_FULL}).json()["properties"]
+    assert {"workEmail", "segmentMembership", "person"} <= props.keys()
+    bad = aep.call("PATCH", path, json=[{"op": "add", "path": "/allOf/-", "value": {"$ref": "https://x/none"}}])
+    assert bad.status_code == 400 and bad.json()["type"].endswith("XDM-1008-400")
+    assert aep.call("PATCH", path, json=[{"op": "move", "path": "/nope"}]).status_code == 400
+    assert aep.put(f"{SCHEMAS}/_harness.schemas.none", json=body).status_code == 404
