@@ -29,8 +29,8 @@ class SourcePipelineConfig:
     """What the pipeline needs: Salesforce credentials, the table, the mapping, the schedule."""
 
     username: str
-    password: str
-    security_token: str = ""
+    password: str = field(repr=False)
+    security_token: str = field(default="", repr=False)
     environment_url: str | None = None
     connection_spec_id: str = SALESFORCE_SPEC
     table: str = "Contact"

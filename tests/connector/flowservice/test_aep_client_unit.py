@@ -91,3 +91,14 @@ def test_catalog_items_pages_until_a_short_page(aep):
                for i in range(7)]
     assert [i for i, _ in aep.catalog_items("dataSets", page_size=3)] == created
     assert [i for i, _ in aep.catalog_items("dataSets", page_size=7)] == created
+
+
+def test_secrets_stay_out_of_reprs_and_errors(crm_session):
+    from connector.flowservice import SourcePipelineConfig
+    config = SourcePipelineConfig(username="admin@example.com", password="password123", security_token="TOKEN123")
+    assert "password123" not in repr(config) and "TOKEN123" not in repr(config)
+    client = AepClient(CLIENT, "not-the-secret", ORG, session=crm_session)
+    with pytest.raises(AuthenticationError) as caught:
+        client.token()
+    assert "not-the-secret" not in repr(caught.value.body) and "not-the-secret" not in str(caught.value)
+    assert "not-the-secret" not in repr(vars(client).get("headers", ""))
