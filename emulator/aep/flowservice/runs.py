@@ -8,9 +8,10 @@ top-level status.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
+
+import orjson
 
 from ..errors import FlowServiceError, bad_request
 from . import flow_specs
@@ -125,7 +126,7 @@ def execute(flow: dict, run_id: str, window: Window, context: Any, reader: Sales
     status = _status(len(records), len(failures), flow.get("options") or {})
     written = rows if status == "success" else []
     outcome = Outcome(status, len(records), len(written), len(failures),
-                      input_bytes, len(json.dumps(written, separators=(",", ":"))) if written else 0)
+                      input_bytes, len(orjson.dumps(written)) if written else 0)
     diagnostics = bool((flow.get("options") or {}).get("errorDiagnosticsEnabled"))
     outcome.sample_errors = tuple(failures[:SAMPLE_ERRORS]) if diagnostics else ()
     if status == "failed":

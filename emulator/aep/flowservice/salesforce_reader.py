@@ -9,15 +9,17 @@ session is kept per base connection and renewed on ``INVALID_SESSION_ID``.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+import sys
+
+import orjson
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote_to_bytes, urlsplit
 from xml.etree import ElementTree
 from xml.sax.saxutils import escape
-
-from ...core.transport import session_for
 
 API_VERSION = "59.0"
 LOGIN_HOST = "https://login.salesforce.com"
@@ -31,6 +33,56 @@ class SourceError(Exception):
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
+
+
+@dataclass
+class Answer:
+    status_code: int
+    content: bytes
+
+    def json(self) -> Any:
+        return orjson.loads(self.content)
+
+
+class WsgiClient:
+    """Plain HTTP calls into a WSGI app, without a socket (and without ``requests``' per-call overhead)."""
+
+    _BASE = {"SCRIPT_NAME": "", "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1",
+             "wsgi.version": (1, 0), "wsgi.multithread": True, "wsgi.multiprocess": False, "wsgi.run_once": False}
+
+    def __init__(self, app: Callable) -> None:
+        self.app = app
+
+    def request(self, method: str, url: str, headers: dict[str, str], body: bytes = b"") -> Answer:
+        scheme, netloc, path, query, _ = urlsplit(url)
+        environ = dict(self._BASE)
+        environ.update({
+            "REQUEST_METHOD": method, "QUERY_STRING": query, "HTTP_HOST": netloc,
+            "PATH_INFO": unquote_to_bytes(path).decode("latin-1") if "%" in path else (path or "/"),
+            "SERVER_NAME": netloc.split(":")[0], "SERVER_PORT": "443" if scheme == "https" else "80",
+            "CONTENT_LENGTH": str(len(body)), "wsgi.url_scheme": scheme, "wsgi.input": io.BytesIO(body),
+            "wsgi.errors": sys.stderr})
+        for name, value in headers.items():
+            key = name.upper().replace("-", "_")
+            environ[key if key == "CONTENT_TYPE" else "HTTP_" + key] = value
+        captured: list[str] = []
+
+        def start_response(status: str, response_headers: list, exc_info: Any = None) -> None:
+            captured[:] = [status]
+
+        result = self.app(environ, start_response)
+        try:
+            content = b"".join(result)
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+        return Answer(int(captured[0][:3]), content)
+
+    def get(self, url: str, headers: dict[str, str]) -> Answer:
+        return self.request("GET", url, headers)
+
+    def post(self, url: str, data: bytes, headers: dict[str, str]) -> Answer:
+        return self.request("POST", url, headers, data)
 
 
 @dataclass
@@ -64,7 +116,7 @@ class SalesforceReader:
     """A minimal REST client over one WSGI app; ``sessions`` is the caller's per-connection cache."""
 
     def __init__(self, app: Callable | None, sessions: dict[str, SalesforceSession]) -> None:
-        self.http = session_for(app) if app is not None else None
+        self.http = WsgiClient(app) if app is not None else None
         self.sessions = sessions
 
     def login(self, connection_id: str, credentials: dict) -> SalesforceSession:
