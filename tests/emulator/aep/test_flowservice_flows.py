@@ -250,3 +250,18 @@ def test_flow_list_paging_count_false(flow, pipe):
         page = flow.get(f"flows?continuationToken={href.split('=')[1]}").json()
         names += [f["name"] for f in page["items"]]
     assert names == [f"flow {i}" for i in range(5)]
+
+
+def test_gets_with_content_type_and_cross_sandbox_ids(flow, pipe, crm_session):
+    """aepp sends Content-Type on GETs; another sandbox's flow is a 404 there."""
+    flow_id = flow.post("flows", json=seed_flow(pipe.source_id, pipe.target_id, pipe.mapping_id)).json()["id"]
+    json_header = {"Content-Type": "application/json"}
+    assert flow.get(f"flows/{flow_id}", headers=json_header).status_code == 200
+    assert flow.get("flowSpecs", headers=json_header, params={"property": "name==CRMToAEP"}).status_code == 200
+    dev = Flow(crm_session, flow.headers["Authorization"].split()[1], sandbox="dev")
+    for path in (f"flows/{flow_id}", f"sourceConnections/{pipe.source_id}", f"targetConnections/{pipe.target_id}"):
+        problem(dev.get(path), 404, "1439")
+    problem(dev.delete(f"flows/{flow_id}"), 404, "1439")
+    problem(dev.post(f"flows/{flow_id}/action", params={"op": "disable"}), 404, "1439")
+    assert dev.get("flows").json() == {"items": [], "_links": {}}
+    assert flow.get(f"flows/{flow_id}").json()["items"][0]["state"] == "enabled"
