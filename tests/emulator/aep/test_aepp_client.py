@@ -178,15 +178,22 @@ def test_aepp_against_serve():
         aepp.config.config_object["oauthTokenEndpointV2"] = f"{server.base_url}/ims/token/v3"
         try:
             fs = flowservice.FlowService()
-            assert fs.endpoint.startswith(server.base_url)
+            assert fs.endpoint.startswith(server.base_url) and fs.connector.token, fs.connector.config
+            specs = fs.getConnectionSpecs()
+            assert isinstance(specs, list), specs  # aepp hands back the error body when "items" is missing
             assert fs.getConnectionSpecsMap()["salesforce"] == SALESFORCE
             assert fs.getFlowSpecIdFromNames("CRMToAEP") == "14518937-270c-4525-bdec-c2ba7cce3860"
             created = make_schema()
-            assert schema.Schema().getSchema(created["$id"])["$id"] == created["$id"]
+            assert "$id" in created, created
+            found = schema.Schema().getSchema(created["$id"])
+            assert found.get("$id") == created["$id"], found
             cat = catalog.Catalog()
-            dataset_id = cat.createDataSet(name="served", schemaId=created["$id"])[0].split("/")[-1]
+            answer = cat.createDataSet(name="served", schemaId=created["$id"])
+            assert isinstance(answer, list), answer
+            dataset_id = answer[0].split("/")[-1]
             assert list(cat.getDataSets()) == [dataset_id]
             base = fs.createConnection(name="sf", auth=SF_AUTH, connectionSpec={"id": SALESFORCE, "version": "1.0"})
+            assert "id" in base, base
             assert fs.getConnection(base["id"])["id"] == base["id"]
             rows_url = f"{server.base_url}/__emulator/aep/datasets/{dataset_id}/rows"
             assert requests.get(rows_url).status_code == 401  # the harness read needs the admin token
