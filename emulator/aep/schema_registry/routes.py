@@ -123,7 +123,8 @@ def _accept() -> tuple[bool, bool]:
                     f"The supplied Accept header is not valid: {accept} - A version is required, e.g. "
                     "application/vnd.adobe.xed+json; version=1")
     if version.split(".")[0] != SUPPORTED_MAJOR:
-        raise _unknown(request.view_args.get("schema_id", ""), version)
+        args = request.view_args or {}
+        raise _unknown(unquote(str(args.get("schema_id") or args.get("component_id") or "")), version)
     flags = match.group(2).lower()
     return "-full" in flags, "-notext" in flags
 
@@ -248,3 +249,58 @@ def list_schemas():
                           "_links": {"next": {"href": f"{request.path}?start={start + limit}&limit={limit}"}}
                           if more else {}})
 
+
+
+# -- the global container: the standard classes and field groups, read-only ----------------------
+GLOBAL_KINDS = {"classes": "class", "fieldgroups": "mixin", "mixins": "mixin"}
+
+
+def _standard_document(component: dict, notext: bool = False) -> dict:
+    """A standard component as the registry shows it; its field tree is already resolved data."""
+    alt = "_" + component["$id"].split("://", 1)[-1].split("/", 1)[-1].replace("/", ".")
+    document = {"$id": component["$id"], "meta:altId": alt, "meta:resourceType": component["meta:type"] + (
+        "es" if component["meta:type"] == "class" else "s"), "version": "1.0", "title": component["title"],
+                "type": "object", "meta:abstract": True, "meta:extensible": True, "meta:containerId": "global",
+                "properties": without_text(component["properties"]) if notext else copy.deepcopy(
+                    component["properties"])}
+    if component.get("meta:extends"):
+        document["meta:extends"] = list(component["meta:extends"])
+    if notext:
+        document.pop("title")
+    return document
+
+
+def _kind(kind: str) -> str:
+    if kind not in GLOBAL_KINDS:
+        raise error(404, "1010", "Resource not found", f"The requested resource type {kind} is not found.")
+    return GLOBAL_KINDS[kind]
+
+
+@bp.get("/global/<kind>")
+@bp.get("/global/<kind>/")
+def list_standard(kind: str):
+    """``/global/classes`` and ``/global/fieldgroups`` (``/mixins``): the standard components, summaries."""
+    wanted = _kind(kind)
+    accept = request.headers.get("Accept", "")
+    if not LIST_ACCEPT.match(accept):
+        raise error(400, "1006", "Accept header invalid",
+                    f"The supplied Accept header is not valid: {accept} - A valid Accept value should look like "
+                    "application/vnd.adobe.{xed|xdm}-id+json")
+    summaries = "-id+json" in accept.lower() or accept.strip().lower().startswith("application/json")
+    found = [_standard_document(c) for c in standard_components().values() if c["meta:type"] == wanted]
+    results = [{k: d[k] for k in ("$id", "meta:altId", "version", "title")} if summaries else d for d in found]
+    return json_response({"results": results, "_page": {"orderby": "title", "next": None, "count": len(results)},
+                          "_links": {}})
+
+
+@bp.get("/global/<kind>/<path:component_id>")
+def get_standard(kind: str, component_id: str):
+    wanted = _kind(kind)
+    full, notext = _accept()
+    del full  # a standard component's tree is stored resolved: every view shows it
+    ref = unquote(component_id)
+    for component in standard_components().values():
+        if component["meta:type"] == wanted and ref in (component["$id"], _standard_document(component)["meta:altId"]):
+            return json_response(_standard_document(component, notext))
+    raise error(404, "1011" if wanted == "class" else "1013", "Resource not found",
+                f"The requested {kind} resource {ref} with version 1 is not found.")

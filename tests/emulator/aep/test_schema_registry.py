@@ -153,3 +153,24 @@ def test_put_and_patch_add_field_groups_as_a_new_minor_version(aep):
     assert bad.status_code == 400 and bad.json()["type"].endswith("XDM-1008-400")
     assert aep.call("PATCH", path, json=[{"op": "move", "path": "/nope"}]).status_code == 400
     assert aep.put(f"{SCHEMAS}/_harness.schemas.none", json=body).status_code == 404
+
+
+def test_global_classes_and_field_groups_are_listed_and_readable(aep):
+    listed = aep.get("schemaregistry/global/fieldgroups", headers={"Accept": "application/vnd.adobe.xed-id+json"})
+    ids = [r["$id"] for r in listed.json()["results"]]
+    assert "https://ns.adobe.com/xdm/mixins/b2b-person-details" in ids
+    assert "https://ns.adobe.com/xdm/context/profile" not in ids
+    classes = aep.get("schemaregistry/global/classes", headers={"Accept": "application/vnd.adobe.xed-id+json"})
+    assert [r["$id"] for r in classes.json()["results"]] == ["https://ns.adobe.com/xdm/context/profile"]
+    one = aep.get(f"schemaregistry/global/fieldgroups/{quote('https://ns.adobe.com/xdm/context/profile-person-details', safe='')}",
+                  headers={"Accept": XED_FULL})
+    assert one.status_code == 200 and "person" in one.json()["properties"]
+    by_alt = aep.get(f"schemaregistry/global/classes/{classes.json()['results'][0]['meta:altId']}", headers={"Accept": XED_FULL})
+    assert by_alt.status_code == 200 and "identityMap" in by_alt.json()["properties"]
+    missing = aep.get("schemaregistry/global/classes/https%3A%2F%2Fns.adobe.com%2Fxdm%2Fcontext%2Fnope",
+                      headers={"Accept": XED_FULL})
+    assert missing.status_code == 404 and missing.json()["type"].endswith("XDM-1011-404")
+    assert aep.get("schemaregistry/global/widgets", headers={"Accept": XED_FULL}).status_code == 404
+    no_version = aep.get(f"schemaregistry/global/classes/{classes.json()['results'][0]['meta:altId']}",
+                         headers={"Accept": "application/vnd.adobe.xed+json"})
+    assert no_version.json()["type"].endswith("XDM-1007-400")
