@@ -18,7 +18,9 @@ shared machine take.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import gc
+import pstats
 import sys
 import time
 from datetime import datetime, timedelta, timezone
@@ -114,14 +116,21 @@ def bench_full_run(contacts: int) -> None:
           f"{export_seconds:.2f} CPU s; ratio {run_seconds / export_seconds:.2f}x (target <= 2x)")
 
 
-def idle_jump(slots: int, contacts: int, flows: int) -> float:
-    """CPU seconds per slot of one clock jump over ``slots`` slots of ``flows`` idle flows."""
+def idle_jump(slots: int, contacts: int, flows: int, count_calls: bool = False) -> float:
+    """CPU seconds per slot of one clock jump over ``slots`` slots of ``flows`` idle flows
+    (with ``count_calls``: Python function calls per slot instead, a load-independent figure)."""
     harness = Harness(contacts)
     harness.emulator.clock.set(START)
     harness.flows(flows)
     harness.timed_tick()  # the first slot of each flow: the backfill, not measured
     per_flow = slots // flows
     harness.emulator.clock.set(START + timedelta(seconds=per_flow * QUARTER))
+    if count_calls:
+        profile = cProfile.Profile()
+        profile.enable()
+        harness.timed_tick()
+        profile.disable()
+        return pstats.Stats(profile).total_calls / slots
     seconds = harness.timed_tick()
     fired = len(harness.runs()) - flows
     assert fired == per_flow * flows, fired
@@ -142,11 +151,17 @@ def main() -> None:
     parser.add_argument("--contacts", type=int, default=100_000)
     parser.add_argument("--idle-contacts", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--count-calls", action="store_true",
+                        help="also count Python calls per idle slot at 1 000 and 10 000 slots (slow, exact)")
     args = parser.parse_args()
     bench_full_run(args.contacts)
     small = bench_idle_slots(1_000, args.idle_contacts, repeat=args.repeat)
     large = bench_idle_slots(10_000, args.idle_contacts, repeat=args.repeat)
     print(f"per-slot cost 10 000 / 1 000 slots: {large / small:.2f}x (target <= 1.2x)")
+    if args.count_calls:
+        calls = [idle_jump(n, args.idle_contacts, 10, count_calls=True) for n in (1_000, 10_000)]
+        print(f"Python calls per idle slot: {calls[0]:.0f} at 1 000 slots, {calls[1]:.0f} at 10 000 "
+              f"({calls[1] / calls[0]:.3f}x)")
 
 
 if __name__ == "__main__":
