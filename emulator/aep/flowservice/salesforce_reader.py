@@ -12,14 +12,14 @@ import hashlib
 import io
 import json
 import sys
-
-import orjson
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable
 from urllib.parse import quote, unquote_to_bytes, urlsplit
 from xml.etree import ElementTree
 from xml.sax.saxutils import escape
+
+import orjson
 
 API_VERSION = "59.0"
 LOGIN_HOST = "https://login.salesforce.com"
