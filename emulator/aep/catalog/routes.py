@@ -6,6 +6,7 @@ import copy
 import re
 from typing import Any
 
+import jsonpatch
 from flask import Blueprint, request
 
 from ...core.admin import AdminError, current_emulator, require_admin_token
@@ -114,6 +115,40 @@ def delete_dataset(dataset_id: str):
         del store.datasets[dataset_id]
         for batch_id in [b.id for b in store.batches.values() if b.dataset_id == dataset_id]:
             del store.batches[batch_id]
+    return json_response([f"@/dataSets/{dataset_id}"])
+
+
+FROZEN = ("/schemaRef", "/imsOrg", "/sandboxId", "/sandboxName", "/created", "/createdClient", "/createdUser",
+          "/viewId", "/files", "/version")
+
+
+@bp.patch("/dataSets/<dataset_id>")
+def patch_dataset(dataset_id: str):
+    """A JSON Patch list (``application/json-patch+json``, aepp's ``enableDatasetProfile``) or an object of
+    top-level fields to replace; ``schemaRef`` and the system fields are not updatable."""
+    body = read_json(bad_request)
+    if isinstance(body, dict):
+        body = [{"op": "replace", "path": f"/{k}", "value": v} for k, v in body.items()]
+    if not isinstance(body, list) or not body or not all(isinstance(op, dict) for op in body):
+        raise bad_request("The body must be a JSON Patch list or an object of fields.")
+    call = platform()
+    with backend().lock:
+        dataset = _dataset(dataset_id)
+        for op in body:
+            path = str(op.get("path", ""))
+            if any(path == p or path.startswith(p + "/") for p in FROZEN):
+                raise bad_request(f"The path {path} is not updatable.", "1406")
+        try:
+            patched = jsonpatch.apply_patch(dataset.document, [
+                {**op, "op": "add"} if op.get("op") == "replace" and op.get("path", "").count("/") == 1 else op
+                for op in body])
+        except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException, TypeError, ValueError) as error:
+            raise bad_request(f"The patch cannot be applied: {error}", "1406") from None
+        if not isinstance(patched.get("name"), str) or not patched["name"].strip() \
+                or not isinstance(patched.get("tags"), dict):
+            raise bad_request("A dataset keeps a name and an object of tags.", "1406")
+        patched.update(updated=now_ms(), updatedUser=call.actor)
+        dataset.document = patched
     return json_response([f"@/dataSets/{dataset_id}"])
 
 

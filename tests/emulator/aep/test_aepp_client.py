@@ -98,6 +98,8 @@ def test_schema_dataset_and_mapping_set_through_aepp(sdk):
     assert datasets[dataset_id]["classification"]["dataBehavior"] == "record"
     assert cat.data.ids == {"people": dataset_id}
     assert cat.getDataSet(dataset_id)[dataset_id]["schemaRef"]["id"] == created["$id"]
+    assert cat.enableDatasetProfile(dataset_id) == [f"@/dataSets/{dataset_id}"]
+    assert cat.getDataSet(dataset_id)[dataset_id]["tags"]["unifiedProfile"] == ["enabled:true"]
     prep = dataprep.DataPrep()
     mapping = prep.createMappingSet(schemaId=created["$id"], validate=True, mappingList=[
         {"sourceType": "ATTRIBUTE", "source": "FirstName", "destination": "person.name.firstName"}])

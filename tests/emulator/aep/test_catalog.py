@@ -130,3 +130,23 @@ def test_seed_ids_printed_with_placeholders_are_unknown(aep):
         "schemaRef": {"id": "https://ns.adobe.com/{TENANT_ID}/schemas/417a33eg81a221bd10495920574gfa2d",
                       "contentType": "application/vnd.adobe.xed-full-notext+json; version=1"}})
     assert response.status_code == 400 and "{TENANT_ID}" in response.json()["detail"]
+
+
+def test_patch_dataset_with_json_patch_or_fields(aep, schema_id):
+    dataset_id = aep.dataset(schema_id)
+    enabled = aep.call("PATCH", f"catalog/dataSets/{dataset_id}",
+                       headers={"Content-Type": "application/json-patch+json"},
+                       json=[{"op": "add", "path": "/tags/unifiedProfile", "value": ["enabled:true"]}])
+    assert enabled.status_code == 200 and enabled.json() == [f"@/dataSets/{dataset_id}"]
+    renamed = aep.call("PATCH", f"catalog/dataSets/{dataset_id}", json={"description": "CRM contacts"})
+    assert renamed.status_code == 200
+    document = aep.get(f"catalog/dataSets/{dataset_id}").json()[dataset_id]
+    assert document["tags"]["unifiedProfile"] == ["enabled:true"] and document["description"] == "CRM contacts"
+    frozen = aep.call("PATCH", f"catalog/dataSets/{dataset_id}", json={"schemaRef": {"id": "x"}})
+    assert frozen.status_code == 400 and "schemaRef" in frozen.json()["detail"]
+    assert aep.call("PATCH", f"catalog/dataSets/{dataset_id}", json=[{"op": "remove", "path": "/nope"}]).status_code == 400
+    assert aep.call("PATCH", f"catalog/dataSets/{dataset_id}", json={"name": ""}).status_code == 400
+    assert aep.call("PATCH", "catalog/dataSets/5c8c3c555033b814b69f947f", json={"name": "x"}).status_code == 404
+    wrong_type = aep.call("PATCH", f"catalog/dataSets/{dataset_id}", headers={"Content-Type": "text/plain"},
+                          data="{}")
+    assert wrong_type.status_code == 400 and wrong_type.json()["detail"] == "A valid content-type must be specified"
