@@ -119,7 +119,7 @@ def _document(mapping_set_id: str, version: int, schema_id: str, mappings: list[
         if isinstance(body.get("outputSchema"), dict) else "application/vnd.adobe.xed-full+json;version=1"
     return {
         "id": mapping_set_id, "version": version, "createdDate": created, "modifiedDate": stamp,
-        "createdBy": created_by, "modifiedBy": actor, "status": "ENABLED",
+        "createdBy": created_by, "modifiedBy": actor, "status": "ENABLED", **platform().stamp(),
         "inputSchema": copy.deepcopy(body.get("inputSchema")),
         "outputSchema": {"schemaRef": {"id": schema_id, "contentType": content_type}},
         "xdmSchema": schema_id, "xdmVersion": str(body.get("xdmVersion", "1.0")),

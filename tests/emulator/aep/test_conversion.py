@@ -91,7 +91,8 @@ def test_get_unknown_is_404_and_sets_are_per_sandbox(crm_session, aep, schema_id
     created = aep.mapping_set(schema_id)
     dev = Platform(crm_session, aep.headers["Authorization"].split()[1], sandbox="dev")
     assert dev.get(f"{SETS}/{created['id']}").status_code == 404
-    assert aep.get(f"{SETS}/{created['id']}").status_code == 200
+    found = aep.get(f"{SETS}/{created['id']}").json()
+    assert (found["imsOrgId"], found["sandboxName"]) == ("HARNESS@AdobeOrg", "prod") and found["sandboxId"]
 
 
 def test_put_makes_a_new_version(aep, schema_id):
