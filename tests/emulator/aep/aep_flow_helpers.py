@@ -98,8 +98,9 @@ def build_pipeline(flow: Flow, platform: Platform, name: str = "pipeline") -> Pi
 class SalesforceRest:
     """The demo user's REST calls (password grant), for arranging Contacts."""
 
-    def __init__(self, session, base: str = "https://harness.my.salesforce.com") -> None:
-        response = session.post("https://login.salesforce.com/services/oauth2/token", data={
+    def __init__(self, session, base: str = "https://harness.my.salesforce.com",
+                 login: str = "https://login.salesforce.com") -> None:
+        response = session.post(f"{login}/services/oauth2/token", data={
             "grant_type": "password", "client_id": "harness-client-id", "client_secret": "harness-client-secret",
             "username": "admin@example.com", "password": "password123TOKEN123"})
         assert response.status_code == 200, response.text
