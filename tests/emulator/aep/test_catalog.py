@@ -150,3 +150,18 @@ def test_patch_dataset_with_json_patch_or_fields(aep, schema_id):
     wrong_type = aep.call("PATCH", f"catalog/dataSets/{dataset_id}", headers={"Content-Type": "text/plain"},
                           data="{}")
     assert wrong_type.status_code == 400 and wrong_type.json()["detail"] == "A valid content-type must be specified"
+
+
+def test_snapshots_and_reset_cover_schemas_datasets_and_mapping_sets(crm_emulator, aep, schema_id):
+    kept = aep.dataset(schema_id, name="kept")
+    mapping = aep.mapping_set(schema_id)["id"]
+    crm_emulator.snapshot("before")
+    dropped = aep.dataset(schema_id, name="dropped")
+    crm_emulator.restore("before")
+    assert set(aep.get("catalog/dataSets").json()) == {kept}
+    assert aep.get(f"conversion/mappingSets/{mapping}").status_code == 200
+    assert dropped not in aep.get("catalog/dataSets").json()
+    crm_emulator.reset()
+    fresh = Platform(aep.session, ims_token(aep.session))
+    assert fresh.get("catalog/dataSets").json() == {}
+    assert fresh.get(f"conversion/mappingSets/{mapping}").status_code == 404
