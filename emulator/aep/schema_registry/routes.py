@@ -85,10 +85,10 @@ def _validated(body: Any, same: str | None = None) -> tuple[dict, str, list[str]
 @bp.post("/tenant/schemas")
 @bp.post("/tenant/schemas/")
 def create_schema():
-    body, meta_class, refs = _validated(read_json(bad_body))
+    raw = read_json(bad_body)
     call, aep = platform(), backend()
-    with aep.lock:
-        _validated(body)  # title uniqueness again, under the lock
+    with aep.lock:  # validated under the lock: title uniqueness
+        body, meta_class, refs = _validated(raw)
         tenant, hex_id, stamp = tenant_id(), aep.ids.hex(32), now_ms()
         document = {
             "$id": f"https://ns.adobe.com/{tenant}/schemas/{hex_id}", "meta:altId": f"_{tenant}.schemas.{hex_id}",
