@@ -131,17 +131,20 @@ def patch_dataset(dataset_id: str):
         body = [{"op": "replace", "path": f"/{k}", "value": v} for k, v in body.items()]
     if not isinstance(body, list) or not body or not all(isinstance(op, dict) for op in body):
         raise bad_request("The body must be a JSON Patch list or an object of fields.")
+    operations = []
+    for op in body:
+        path = op.get("path")
+        if not isinstance(path, str) or not path.startswith("/"):
+            raise bad_request(f"The patch path {path!r} is not valid.", "1406")
+        if any(path == p or path.startswith(p + "/") for p in FROZEN):
+            raise bad_request(f"The path {path} is not updatable.", "1406")
+        top_level_set = op.get("op") == "replace" and path.count("/") == 1
+        operations.append({**op, "op": "add"} if top_level_set else op)  # a field object sets, present or not
     call = platform()
     with backend().lock:
         dataset = _dataset(dataset_id)
-        for op in body:
-            path = str(op.get("path", ""))
-            if any(path == p or path.startswith(p + "/") for p in FROZEN):
-                raise bad_request(f"The path {path} is not updatable.", "1406")
         try:
-            patched = jsonpatch.apply_patch(dataset.document, [
-                {**op, "op": "add"} if op.get("op") == "replace" and op.get("path", "").count("/") == 1 else op
-                for op in body])
+            patched = jsonpatch.apply_patch(dataset.document, operations)
         except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException, TypeError, ValueError) as error:
             raise bad_request(f"The patch cannot be applied: {error}", "1406") from None
         if not isinstance(patched.get("name"), str) or not patched["name"].strip() \

@@ -146,6 +146,8 @@ def test_patch_dataset_with_json_patch_or_fields(aep, schema_id):
     assert frozen.status_code == 400 and "schemaRef" in frozen.json()["detail"]
     assert aep.call("PATCH", f"catalog/dataSets/{dataset_id}", json=[{"op": "remove", "path": "/nope"}]).status_code == 400
     assert aep.call("PATCH", f"catalog/dataSets/{dataset_id}", json={"name": ""}).status_code == 400
+    for junk in ([{"op": "replace", "path": 5}], [{"op": "replace", "path": "", "value": 5}], [{"op": "jump", "path": "/x"}]):
+        assert aep.call("PATCH", f"catalog/dataSets/{dataset_id}", json=junk).status_code == 400, junk
     assert aep.call("PATCH", "catalog/dataSets/5c8c3c555033b814b69f947f", json={"name": "x"}).status_code == 404
     wrong_type = aep.call("PATCH", f"catalog/dataSets/{dataset_id}", headers={"Content-Type": "text/plain"},
                           data="{}")

@@ -174,3 +174,13 @@ def test_global_classes_and_field_groups_are_listed_and_readable(aep):
     no_version = aep.get(f"schemaregistry/global/classes/{classes.json()['results'][0]['meta:altId']}",
                          headers={"Accept": "application/vnd.adobe.xed+json"})
     assert no_version.json()["type"].endswith("XDM-1007-400")
+
+
+def test_patch_junk_is_a_400(aep):
+    created = aep.schema()
+    path = f"{SCHEMAS}/{created['meta:altId']}"
+    for junk in ([{"op": "replace", "path": 5}], [{"op": "replace", "path": "", "value": 5}], [{"op": "jump", "path": "/x"}],
+                 [{"op": "add", "path": "/allOf/-", "value": 5}], [{"op": "remove", "path": "/title"}], {"op": "add"}, [5]):
+        response = aep.call("PATCH", path, json=junk)
+        assert response.status_code == 400, (junk, response.text)
+        assert response.json()["type"].startswith("http://ns.adobe.com/aep/errors/XDM-")
