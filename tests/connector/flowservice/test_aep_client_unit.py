@@ -102,3 +102,12 @@ def test_secrets_stay_out_of_reprs_and_errors(crm_session):
         client.token()
     assert "not-the-secret" not in repr(caught.value.body) and "not-the-secret" not in str(caught.value)
     assert "not-the-secret" not in repr(vars(client).get("headers", ""))
+
+
+def test_flow_items_follows_next_href_over_pages(aep):
+    made = [aep.post("flowservice/connections", json={
+        "name": f"c{i}", "auth": {"specName": "Basic Authentication", "params": {
+            "username": "admin@example.com", "password": "password123", "securityToken": "TOKEN123"}},
+        "connectionSpec": {"id": "cfc0fee1-7dc0-40ef-b73e-d8b134c436f5", "version": "1.0"}})["id"] for i in range(5)]
+    listed = [c["id"] for c in aep.flow_items("connections", {"limit": 2})]
+    assert sorted(listed) == sorted(made) and len(listed) == 5
