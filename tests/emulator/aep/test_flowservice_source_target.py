@@ -209,3 +209,13 @@ def test_password_never_in_source_responses(flow, base_id):
     for response in (flow.get(f"connections/{base_id}"), flow.get("connections"),
                      flow.get(f"sourceConnections/{created}"), flow.get("sourceConnections")):
         assert "password123" not in response.text and "TOKEN123" not in response.text
+
+
+def test_data_lake_spec_found_by_the_name_aepp_uses(flow, plat):
+    """aepp's createTargetConnectionDataLake looks the spec up by name ``datalake`` and sends ``delimited``."""
+    specs = flow.get("connectionSpecs", params={"property": "name==datalake"}).json()["items"]
+    assert [s["id"] for s in specs] == [DATA_LAKE_SPEC]
+    schema = plat.schema()
+    body = seed_target(schema["$id"], plat.dataset(schema["$id"]))
+    body["data"]["format"] = "delimited"
+    assert flow.post("targetConnections", json=body).status_code == 201
