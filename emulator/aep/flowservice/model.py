@@ -98,13 +98,16 @@ class FlowService:
         coerced = coerce(params, spec["scheduleSpec"]["spec"])
         previous = self.schedules.get(flow["id"])
         schedule = Schedule.from_params(coerced)
+        moment = int(now.timestamp())
         if previous is not None:
             schedule.high_water, schedule.generation = previous.high_water, previous.generation + 1
+            schedule.fired, schedule.last_fired = previous.fired, previous.last_fired
             if previous.once and previous.fired and schedule.once:
-                schedule.fired = True
                 self.schedules[flow["id"]] = schedule  # a once flow that ran stays done
                 return
-        schedule.next_due = schedule.first_slot_from(int(now.timestamp()))
+            if previous.last_fired is not None:
+                moment = max(moment, previous.last_fired + 1)
+        schedule.next_due = schedule.first_slot_from(moment)
         self.schedules[flow["id"]] = schedule
         self._enqueue(flow["id"], schedule)
 
@@ -156,7 +159,7 @@ class FlowService:
         window = Window(schedule.window_start(), due)
         caller = Caller(SCHEDULER.client_id, flow["imsOrgId"], flow["sandboxId"], flow["sandboxName"])
         run = self._new_run(flow, caller, ids, moment)
-        schedule.fired = True
+        schedule.fired, schedule.last_fired = True, due
         outcome = self._execute(flow, run, window, due, context, reader, ids, moment)
         if outcome.status == "success":
             schedule.high_water = due

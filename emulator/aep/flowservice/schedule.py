@@ -22,6 +22,7 @@ class Schedule:
     high_water: int | None = None
     generation: int = 0
     fired: bool = False
+    last_fired: int | None = None  # the last slot that ran: a new schedule never fires it (or one before) again
 
     @classmethod
     def from_params(cls, params: dict) -> "Schedule":

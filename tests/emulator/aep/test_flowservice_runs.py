@@ -31,7 +31,10 @@ class World:
         self.rest = SalesforceRest(self.session)
 
     def at(self, moment) -> None:
+        """Move the clock; a fresh IMS token, as a client would get after a long jump."""
         self.emulator.clock.set(moment)
+        token = ims_token(self.session)
+        self.flow.headers["Authorization"] = self.platform.headers["Authorization"] = f"Bearer {token}"
 
     def scheduled_flow(self, pipe, schedule: dict | None = None, **extra) -> str:
         schedule = schedule or {"startTime": str(epoch(START)), "frequency": "minute", "interval": "15"}
@@ -264,7 +267,7 @@ def test_many_slots_in_one_jump_each_fire_once_under_concurrent_requests(world):
     pipe = build_pipeline(world.flow, world.platform)
     world.at(START)
     flows = [world.scheduled_flow(pipe) for _ in range(3)]
-    world.at(START + timedelta(hours=10))
+    world.emulator.clock.set(START + timedelta(hours=10))  # no request yet: the threads race to the jump
     barrier, errors = threading.Barrier(6), []
 
     def hit():
@@ -303,3 +306,35 @@ def test_runs_are_deterministic_under_a_frozen_clock():
     first, second = _scripted_runs(7), _scripted_runs(7)
     assert first == second
     assert [r["metrics"]["recordSummary"]["inputRecordCount"] for r in first] == [6, 0, 1, 0, 0]
+
+
+def test_once_flow_runs_once_at_its_start_time(world):
+    add_contacts(world.rest, 2)
+    pipe = build_pipeline(world.flow, world.platform)
+    world.at(START)
+    flow_id = world.scheduled_flow(pipe, {"startTime": str(epoch(START) + 3600), "frequency": "once"})
+    world.at(START + timedelta(minutes=59))
+    assert runs_of(world.flow, flow_id) == []
+    world.at(START + timedelta(days=3))
+    runs = runs_of(world.flow, flow_id)
+    assert len(runs) == 1 and runs[0]["metrics"]["durationSummary"]["startedAtUTC"] == (epoch(START) + 3600) * 1000
+    world.flow.post(f"flows/{flow_id}/action", params={"op": "disable"})
+    world.flow.post(f"flows/{flow_id}/action", params={"op": "enable"})
+    world.at(START + timedelta(days=4))
+    assert len(runs_of(world.flow, flow_id)) == 1  # a once flow that ran stays done
+
+
+def test_patched_schedule_takes_effect_from_the_next_slot(world):
+    pipe = build_pipeline(world.flow, world.platform)
+    world.at(START)
+    flow_id = world.scheduled_flow(pipe)
+    assert len(runs_of(world.flow, flow_id)) == 1
+    etag = world.flow.get(f"flows/{flow_id}").json()["items"][0]["etag"]
+    patched = world.flow.patch(f"flows/{flow_id}", headers={"If-Match": etag},
+                               json=[{"op": "replace", "path": "/scheduleParams/frequency", "value": "hour"},
+                                     {"op": "replace", "path": "/scheduleParams/interval", "value": "1"}])
+    assert patched.status_code == 200
+    world.at(START + timedelta(hours=2))
+    starts = [r["metrics"]["durationSummary"]["startedAtUTC"] // 1000 - epoch(START)
+              for r in runs_of(world.flow, flow_id)]
+    assert starts == [0, 3600, 7200]
