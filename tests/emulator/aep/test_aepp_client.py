@@ -56,6 +56,8 @@ def pipeline(fs, cat, start_time: int, mapping: list | None = None) -> dict:
                                                       {"name": "Email", "type": "string"}]},
         "connectionSpec": {"id": SALESFORCE, "version": "1.0"}})
     target = fs.createTargetConnection(name="Data lake", connectionSpecId=DATA_LAKE, datasetId=dataset_id)
+    lake = fs.createTargetConnectionDataLake(name="Data lake 2", datasetId=dataset_id, schemaId=created["$id"])
+    assert "id" in lake, lake  # aepp finds the data-lake spec by its name, "datalake"
     spec_id = fs.getFlowSpecIdFromNames("CRMToAEP")
     flow = fs.createFlow(spec_id, name="Salesforce dataflow", source_connection_id=source["id"],
                          target_connection_id=target["id"], schedule_start_time=start_time,
