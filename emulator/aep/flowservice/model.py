@@ -148,10 +148,15 @@ class FlowService:
         while self.pending and self.pending[0][1] < now_seconds:
             run = self.runs.items.get(self.pending.pop(0)[0])
             flow = self.flows.items.get(run["flowId"]) if run is not None else None
-            if run is not None and flow is not None:
-                params = run["params"]
-                self._execute(flow, run, Window(params["windowStartTime"], params["windowEndTime"]),
-                              now_seconds, context, reader, ids, now)
+            if run is None:
+                continue
+            if flow is None:  # deleted before the run started: it fails, it does not linger as scheduled
+                run["metrics"]["statusSummary"] = {"status": "failed", "errors": [
+                    {"code": run_logic.FLOW_DELETED, "message": f"The flow {run['flowId']} was deleted."}]}
+                continue
+            params = run["params"]
+            self._execute(flow, run, Window(params["windowStartTime"], params["windowEndTime"]),
+                          now_seconds, context, reader, ids, now)
 
     def _fire_slot(self, flow: dict, schedule: Schedule, due: int, context: Context, reader: SalesforceReader,
                    ids: Ids) -> None:

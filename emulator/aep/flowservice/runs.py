@@ -23,6 +23,7 @@ from .salesforce_reader import SalesforceReader, SourceError, window_soql
 
 SOURCE_ERROR = "CONNECTOR-1001-500"  # a Salesforce error: login, limits, a revoked user, a bad query
 MAPPING_ERROR = "MAPPER-1301-400"  # a record that maps to an empty XDM row
+FLOW_DELETED = "FLOW-1439-404"  # an on-demand run whose flow was deleted before it started
 SAMPLE_ERRORS = 5
 
 

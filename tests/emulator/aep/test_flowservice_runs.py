@@ -338,3 +338,16 @@ def test_patched_schedule_takes_effect_from_the_next_slot(world):
     starts = [r["metrics"]["durationSummary"]["startedAtUTC"] // 1000 - epoch(START)
               for r in runs_of(world.flow, flow_id)]
     assert starts == [0, 3600, 7200]
+
+
+def test_on_demand_run_of_a_deleted_flow_fails(world):
+    pipe = build_pipeline(world.flow, world.platform)
+    world.at(START)
+    flow_id = world.scheduled_flow(pipe, {"startTime": str(epoch(START) + 86400), "frequency": "once"})
+    params = {"startTime": epoch(START), "windowStartTime": epoch(START) - 60, "windowEndTime": epoch(START),
+              "deltaColumn": {"name": "LastModifiedDate"}}
+    run_id = world.flow.post("runs", json={"flowId": flow_id, "params": params}).json()["items"][0]["id"]
+    assert world.flow.delete(f"flows/{flow_id}").status_code == 204
+    world.at(START + timedelta(seconds=5))
+    run = world.flow.get(f"runs/{run_id}").json()["items"][0]
+    assert status(run) == "failed" and run["metrics"]["statusSummary"]["errors"][0]["code"] == "FLOW-1439-404"
