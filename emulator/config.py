@@ -50,6 +50,7 @@ class Emulator:
         self.salesforce = SalesforceBackend(self.ids, self.clock.now, self.fixture)
         self.aep = AepBackend(self.ids, self.clock.now, self.fixture)
         self._snapshots: dict[str, dict] = {}
+        self._ticks = [b.tick for b in self.backends.values() if callable(getattr(b, "tick", None))]
 
     @property
     def backends(self) -> dict[str, Any]:
@@ -57,10 +58,8 @@ class Emulator:
 
     def tick(self, now) -> None:
         """Time-driven transitions of every backend that has them, once per request, before dispatch."""
-        for backend in self.backends.values():
-            tick = getattr(backend, "tick", None)
-            if tick is not None:
-                tick(now)
+        for tick in self._ticks:
+            tick(now)
 
     def reset(self, clock: bool = True) -> None:
         """Back to the fixture state: fresh ids, records, tokens and journal."""
