@@ -21,6 +21,9 @@ from .core.routes import RouteRegistry
 from .aep import ims
 from .aep.flowservice import routes as flowservice
 from .aep.profiles import admin_routes as aep_profiles
+from .aep.catalog import routes as catalog
+from .aep.conversion import routes as conversion
+from .aep.schema_registry import routes as schema_registry
 from .salesforce import admin_routes as salesforce_admin
 from .salesforce.bulk import routes as bulk, v1_routes as bulk_v1
 from .salesforce.composite import collections, routes as composite, tree
@@ -36,7 +39,8 @@ log = logging.getLogger("crm_harness")
 
 BLUEPRINTS = (sobjects.bp, collections.bp, composite.bp, tree.bp, oauth.bp, soap.bp, admin.bp, query.bp,
               replication.bp, tooling.bp, salesforce_admin.bp, bulk.bp, bulk_v1.bp, ims.bp,
-              flowservice.bp, aep_profiles.bp, search.bp)
+              flowservice.bp, aep_profiles.bp, search.bp, schema_registry.bp, catalog.bp,
+              catalog.admin_bp, conversion.bp)
 
 
 def _render(error: ApiError) -> Response:
@@ -76,5 +80,6 @@ def create_app(emulator: Emulator | None = None, config: EmulatorConfig | None =
 
     front = FrontDispatcher(emulator, routes)
     front.header_hooks.append(limit_info)
+    emulator.aep.attach_platform(front)  # flow runs reach the emulated Salesforce through the front door
     app.wsgi_app = front
     return app

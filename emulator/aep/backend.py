@@ -5,13 +5,23 @@ import base64
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Callable
 
+from ..core.ids import IdSource
 from ..core.state import Backend, FixtureError
 from .errors import GatewayError, ImsError
 from .profiles import ProfileError, ProfileStore
+from ..core.ids import IdSource
+from ..core.state import Backend
+from .catalog.model import Catalog
+from .conversion.model import MappingSets
+from .flowservice.model import Context, FlowService
+from .flowservice.resources import Ids
+from .flowservice.salesforce_reader import SalesforceReader
+from .schema_registry.model import SchemaRegistry
 
 DEFAULT_TOKEN_LIFETIME_SECONDS = 86399
+TOKEN_SWEEP_EVERY = timedelta(minutes=1)
 
 
 @dataclass
@@ -37,8 +47,11 @@ class Sandbox:
     org_id: str
     name: str
     id: str
-    connections: dict[str, dict] = field(default_factory=dict)
     profiles: ProfileStore = field(default_factory=ProfileStore)  # seed 000's profiles and segments
+    flowservice: FlowService = field(default_factory=FlowService)  # AEP-A: Flow Service (AEP-FS-2..6)
+    schemas: SchemaRegistry = field(default_factory=SchemaRegistry)  # AEP-B: Schema Registry (AEP-SR-1)
+    catalog: Catalog = field(default_factory=Catalog)  # AEP-B: datasets, batches, rows (AEP-CAT-1)
+    conversion: MappingSets = field(default_factory=MappingSets)  # AEP-B: mapping sets (AEP-CONV-1)
 
 
 class AepBackend(Backend):
@@ -46,16 +59,24 @@ class AepBackend(Backend):
 
     state_attributes = ("clients", "tokens", "sandboxes")
 
+    def __init__(self, ids: IdSource, now: Callable[[], datetime], fixture: dict | None = None) -> None:
+        self.platform_app: Callable | None = None  # the emulator's WSGI app: runs call Salesforce through it
+        self._ticking = False
+        self._next_token_sweep: datetime | None = None
+        super().__init__(ids, now, fixture)
+
     def _initial_state(self) -> None:
         self.clients: dict[str, ImsClient] = {}
         self.tokens: dict[str, ImsToken] = {}
         self.sandboxes: dict[tuple[str, str], Sandbox] = {}
         self.token_lifetime = timedelta(seconds=DEFAULT_TOKEN_LIFETIME_SECONDS)
+        self.spec: dict = {}  # the fixture's aep section (tenant id, credentials)
 
     def load_fixture(self, fixture: dict) -> None:
         """The ``aep`` section: the IMS client, the org, its sandboxes and the token lifetime."""
         spec = dict(fixture.get("aep") or {})
         with self.lock:
+            self.spec = spec
             self.token_lifetime = timedelta(seconds=int(spec.get("token_lifetime_seconds",
                                                                  DEFAULT_TOKEN_LIFETIME_SECONDS)))
             if not spec.get("client_id"):
@@ -75,9 +96,53 @@ class AepBackend(Backend):
         raw = self.ids.hex(32)
         return f"{raw[:8]}-{raw[8:12]}-{raw[12:16]}-{raw[16:20]}-{raw[20:]}"
 
-    def new_etag(self) -> str:
+    def new_etag(self, now: datetime | None = None) -> str:
         """A quoted etag shaped like the real ones: ``"6802064a-0000-0200-0000-6387c6b90000"``."""
-        return f'"{self.ids.hex(8)}-0000-0200-0000-{int(self.now().timestamp()):08x}0000"'
+        return f'"{self.ids.hex(8)}-0000-0200-0000-{int((now or self.now()).timestamp()):08x}0000"'
+
+    def id_source(self) -> Ids:
+        return Ids(self.new_uuid, self.new_etag, self.ids)
+
+    # -- time ---------------------------------------------------------------------------
+    def attach_platform(self, app: Callable) -> None:
+        """The WSGI app flow runs send their Salesforce calls to (in process, as a connector would)."""
+        self.platform_app = app
+
+    def tick(self, now: datetime) -> None:
+        """Fire every due schedule slot and requested run of every sandbox (AEP-FS-6), each exactly once.
+
+        Runs under the backend lock, so concurrent requests during a clock jump wait for
+        the first to finish the catch-up instead of firing a slot twice; the Salesforce
+        calls a run makes come back through the front dispatcher, which ticks again:
+        that nested tick returns at once. Expired IMS tokens are forgotten here too.
+        """
+        self._forget_expired_tokens(now)
+        seconds = int(now.timestamp())
+        if not self._maybe_due(seconds):
+            return
+        with self.lock:
+            if self._ticking or not any(s.flowservice.due(seconds) for s in self.sandboxes.values()):
+                return
+            self._ticking = True
+            try:
+                for sandbox in self.sandboxes.values():
+                    if sandbox.flowservice.due(seconds):
+                        reader = SalesforceReader(self.platform_app, sandbox.flowservice.sessions)
+                        sandbox.flowservice.tick(now, Context(sandbox), reader, self.id_source())
+            finally:
+                self._ticking = False
+
+    def _maybe_due(self, seconds: int) -> bool:
+        """The lock-free first look of every request (most find nothing due): a stale answer only
+        defers a slot to the next request; the decision that counts is taken again under the lock."""
+        try:
+            for sandbox in self.sandboxes.values():
+                service = sandbox.flowservice
+                if (service.queue or service.pending) and service.due(seconds):
+                    return True
+            return False
+        except RuntimeError:  # the sandboxes changed under us (a reset): look again under the lock
+            return True
 
     # -- IMS ---------------------------------------------------------------------
     def issue_token(self, grant_type: str | None, client_id: str | None, client_secret: str | None) -> dict:
@@ -115,11 +180,12 @@ class AepBackend(Backend):
                 raise GatewayError(401, "401013", "Oauth token is not valid")
             return found
 
-    def tick(self, now: datetime) -> None:
-        """Time-driven changes, once per request before dispatch: forget expired IMS tokens."""
-        if not self.tokens:
+    def _forget_expired_tokens(self, now: datetime) -> None:
+        """Drop expired IMS tokens (they are refused the same way stored or not), at most once a minute."""
+        if not self.tokens or (self._next_token_sweep is not None and now < self._next_token_sweep):
             return
         with self.lock:
+            self._next_token_sweep = now + TOKEN_SWEEP_EVERY
             for token in [t for t, found in self.tokens.items() if now >= found.expires_at]:
                 del self.tokens[token]
 
@@ -134,5 +200,8 @@ class AepBackend(Backend):
     def summary(self) -> dict[str, Any]:
         with self.lock:
             return {"clients": sorted(self.clients),
-                    "sandboxes": [{"org": s.org_id, "name": s.name, "id": s.id, "connections": len(s.connections)}
+                    "sandboxes": [{"org": s.org_id, "name": s.name, "id": s.id,
+                                   "connections": len(s.flowservice.connections.items),
+                                   "flows": len(s.flowservice.flows.items), "runs": len(s.flowservice.runs.items)}
                                   for s in self.sandboxes.values()]}
+

@@ -56,7 +56,8 @@ class FlowServiceError(ApiError):
     def body(self) -> Any:
         return {"type": PROBLEM_TYPE.format(code=self.code, status=self.status), "title": self.title,
                 "status": self.status,
-                "report": {"detailed-message": self.message, **self.report, "request-id": uuid.uuid4().hex}}
+                "report": {"detailed-message": self.message, **self.report, "request-id": uuid.uuid4().hex},
+                "errorMessage": self.message, "errorDetails": self.message}
 
 
 def not_found(kind: str, resource_id: str) -> FlowServiceError:

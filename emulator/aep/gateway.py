@@ -13,6 +13,7 @@ from .backend import AepBackend, Sandbox
 from .errors import ContentTypeError, FlowServiceError, GatewayError
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+JSON_BODY_TYPES = frozenset({"application/json", "application/json-patch+json"})  # Catalog PATCH sends the latter
 
 
 @dataclass
@@ -53,7 +54,7 @@ def authorize_platform(backend: AepBackend, headers: Mapping[str, str], method: 
         raise FlowServiceError(401, "2002", "Unauthorized", "The x-gw-ims-org-id header is empty.")
     if org_id.strip() != granted.org_id:
         raise GatewayError(403, "403025", "Profile is not valid")
-    if method in BODY_METHODS and has_body and media_type(headers.get("Content-Type")) != "application/json":
+    if method in BODY_METHODS and has_body and media_type(headers.get("Content-Type")) not in JSON_BODY_TYPES:
         raise ContentTypeError()
     sandbox_name = headers.get("x-sandbox-name")
     if not sandbox_name or not sandbox_name.strip():

@@ -19,7 +19,6 @@ import functools
 import json
 import re
 from typing import Any, Iterator
-from urllib.parse import urlencode
 
 from lark import Lark, Tree
 from lark.exceptions import LarkError
@@ -29,8 +28,8 @@ DEFAULT_LIMIT = 50
 
 BAD_COUNT = "1401"  # count=true with limit, or a count that is neither true nor false
 BAD_ORDERBY = "1432"
-BAD_LIMIT = "1446"
-BAD_TOKEN = "1447"
+BAD_LIMIT = "1448"  # 1446/1447 are state/id errors (SPEC AEP-ERR-1): list errors are 1440-1443, 1448-1450
+BAD_TOKEN = "1449"
 BAD_FILTER = "1450"  # not in the spec: a property filter that does not parse
 UNKNOWN_PARAM = "1451"
 
@@ -175,14 +174,21 @@ def _ordered(resources: list[dict], segments: tuple[tuple[str, bool], ...], desc
     return [r for _, r in present] + [r for v, r in keyed if v is None]
 
 
-def encode_token(offset: int) -> str:
-    """Opaque, URL-safe continuation token (base64url without padding: no ``=`` or ``&``)."""
-    raw = json.dumps({"offset": offset}, separators=(",", ":")).encode()
+def encode_token(offset: int, params: list[tuple[str, str]] | None = None) -> str:
+    """Opaque, URL-safe continuation token (base64url without padding: no ``=`` or ``&``).
+
+    It carries the offset and the list's other parameters (filters, order, limit), so
+    ``next.href`` needs no other parameter: aepp splits the href on ``=`` and keeps the second piece.
+    """
+    data: dict[str, Any] = {"offset": offset}
+    if params:
+        data["params"] = [list(p) for p in params]
+    raw = json.dumps(data, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_token(token: str) -> int:
-    """The offset a token from :func:`encode_token` carries; ListQueryError 1447 otherwise."""
+def decode_token_params(token: str) -> tuple[int, list[tuple[str, str]]]:
+    """The offset and parameters a token from :func:`encode_token` carries; ListQueryError otherwise."""
     try:
         if not _TOKEN.fullmatch(token):
             raise ValueError(token)
@@ -190,9 +196,18 @@ def decode_token(token: str) -> int:
         offset = data["offset"]
         if type(offset) is not int or offset < 0:
             raise ValueError(offset)
-        return offset
-    except (ValueError, TypeError, KeyError):
+        params = data.get("params", [])
+        if not isinstance(params, list) or not all(isinstance(p, list) and len(p) == 2
+                                                   and all(isinstance(x, str) for x in p) for p in params):
+            raise ValueError(params)
+        return offset, [(n, v) for n, v in params if n != "continuationToken"]
+    except (ValueError, TypeError, KeyError, AttributeError):
         raise ListQueryError(BAD_TOKEN, f"Invalid continuationToken '{token}'") from None
+
+
+def decode_token(token: str) -> int:
+    """The offset a token from :func:`encode_token` carries; ListQueryError 1449 otherwise."""
+    return decode_token_params(token)[0]
 
 
 def _limit(value: str | None) -> int:
@@ -209,11 +224,19 @@ def list_resources(resources: list[dict], params: list[tuple[str, str]], base_pa
     """Apply the query ``params`` (ordered name/value pairs) to ``resources`` (kept in the given order).
 
     Returns ``{"count": n}`` for ``count=true``, else ``{"items": page, "_links": links}``
-    where ``links`` holds ``next`` (href ``base_path?<params>&continuationToken=...``)
+    where ``links`` holds ``next`` (href ``base_path?continuationToken=...``, the token carrying the rest)
     while more items remain and is ``{}`` otherwise. Items are the given dicts, not copies.
     """
     filters: list[tuple[Alternative, ...]] = []
     single: dict[str, str] = {}
+    tokens = [v for n, v in params if n == "continuationToken"]
+    if len(tokens) > 1:
+        raise ListQueryError(BAD_TOKEN, "Query parameter 'continuationToken' given more than once")
+    offset = 0
+    if tokens:  # the token's own parameters, then any the caller repeated or added
+        offset, carried = decode_token_params(tokens[0])
+        given = [(n, v) for n, v in params if n != "continuationToken"]
+        params = carried + [p for p in given if p not in carried]
     for name, value in params:
         if name not in allowed_params:
             raise ListQueryError(UNKNOWN_PARAM, f"Unknown query parameter '{name}'")
@@ -230,7 +253,6 @@ def list_resources(resources: list[dict], params: list[tuple[str, str]], base_pa
         raise ListQueryError(BAD_COUNT, "count=true cannot be combined with limit")
     limit = _limit(single.get("limit"))
     order = _orderby(single["orderby"]) if "orderby" in single else None
-    offset = decode_token(single["continuationToken"]) if "continuationToken" in single else 0
     selected = [r for r in resources
                 if all(any(_alternative_matches(r, alt, case_insensitive_paths) for alt in f) for f in filters)]
     if count == "true":
@@ -240,6 +262,5 @@ def list_resources(resources: list[dict], params: list[tuple[str, str]], base_pa
     end = offset + limit
     links: dict[str, Any] = {}
     if end < len(selected):
-        query = urlencode([(n, v) for n, v in params if n != "continuationToken"])
-        links["next"] = {"href": f"{base_path}?{query + '&' if query else ''}continuationToken={encode_token(end)}"}
+        links["next"] = {"href": f"{base_path}?continuationToken={encode_token(end, params)}"}
     return {"items": selected[offset:end], "_links": links}

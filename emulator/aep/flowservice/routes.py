@@ -1,25 +1,27 @@
-"""Flow Service: connection specs and base connections (AEP-FS-1, AEP-FS-2), per org and sandbox (AEP-ISO-1)."""
+"""Flow Service over HTTP (AEP-FS-1..6), per org and sandbox (AEP-ISO-1): thin routes over :mod:`.model`.
+
+Each route reads the request (body, If-Match, list parameters, the request's
+``now``), calls the sandbox's :class:`~.model.FlowService` under the backend
+lock and renders the answer; every rule lives in the model modules.
+"""
 from __future__ import annotations
 
-import copy
+from datetime import datetime
 from typing import Any
 
-import jsonpatch
 from flask import Blueprint, current_app, g, request
 
-from ...core.http import json_response, empty_response, loads_json
-from . import connection_specs
-from . import salesforce_link
+from ...core.front import NOW_ENVIRON_KEY
+from ...core.http import empty_response, json_response, loads_json
 from ..backend import AepBackend
-from ..errors import FlowServiceError, bad_request, not_found
+from ..errors import bad_request, not_found
 from ..gateway import PlatformCall, authorize_platform
-from .listing import ListQueryError, list_resources
+from . import connection_specs, flow_specs, salesforce_link
+from .model import Context, FlowService
+from .resources import Caller, Collection, list_page
 
 bp = Blueprint("aep_flowservice", __name__, url_prefix="/data/foundation/flowservice")
-PATCH_OPS = frozenset({"add", "replace", "remove"})
-NOT_UPDATABLE = ("/connectionSpec", "/id", "/createdAt", "/createdBy", "/createdClient", "/imsOrgId",
-                 "/sandboxId", "/sandboxName", "/etag", "/version")
-MASK = "***"
+ROOT = "/data/foundation/flowservice"
 
 
 def backend() -> AepBackend:
@@ -28,6 +30,24 @@ def backend() -> AepBackend:
 
 def platform() -> PlatformCall:
     return g.aep_platform
+
+
+def service() -> FlowService:
+    return platform().sandbox.flowservice
+
+
+def context() -> Context:
+    return Context(platform().sandbox, current_app.extensions["emulator"].salesforce)
+
+
+def caller() -> Caller:
+    call = platform()
+    return Caller(call.client_id, call.org_id, call.sandbox.id, call.sandbox.name)
+
+
+def now() -> datetime:
+    """The clock as read once when the request arrived."""
+    return request.environ.get(NOW_ENVIRON_KEY) or backend().now()
 
 
 @bp.before_request
@@ -46,166 +66,113 @@ def read_json() -> Any:
         raise bad_request("1405", "The request body is not valid JSON.") from None
 
 
-def listed(items: list[dict], case_insensitive: frozenset[str] = frozenset()) -> dict:
-    try:
-        return list_resources(items, list(request.args.items(multi=True)), request.path,
-                              case_insensitive_paths=case_insensitive)
-    except ListQueryError as error:
-        raise bad_request(error.code, error.message) from None
+def params() -> list[tuple[str, str]]:
+    return list(request.args.items(multi=True))
 
 
-def now_ms() -> int:
-    return int(backend().now().timestamp() * 1000)
+def list_path() -> str:
+    """``next.href`` is relative to the Flow Service root (aepp appends it to its endpoint)."""
+    return request.path[len(ROOT):] or "/"
 
 
-# -- connection specs (shared by every org and sandbox) -------------------------------------
+def created(resource: dict) -> Any:
+    return json_response({"id": resource["id"], "etag": resource["etag"]}, 201,
+                         {"Location": f"{request.path}/{resource['id']}"})
+
+
+# -- shared CRUD for the plain collections ---------------------------------------------------
+COLLECTIONS = {"connections": "connections", "sourceConnections": "source_connections",
+               "targetConnections": "target_connections"}
+
+
+def collection(kind: str) -> Collection:
+    return getattr(service(), COLLECTIONS[kind])
+
+
+def _register(kind: str) -> None:
+    def create_one():
+        body = read_json()
+        with backend().lock:
+            return created(collection(kind).create(body, context(), caller(), backend().id_source(), now()))
+
+    def list_all():
+        with backend().lock:
+            return json_response(collection(kind).listed(context(), params(), list_path()))
+
+    def get_one(resource_id: str):
+        with backend().lock:
+            found = collection(kind)
+            return json_response({"items": [found.shown(found.get(i), context()) for i in _ids(resource_id)]})
+
+    def patch_one(resource_id: str):
+        operations = read_json()
+        with backend().lock:
+            patched = collection(kind).patch(resource_id, request.headers.get("If-Match"), operations, context(),
+                                             caller(), backend().id_source(), now())
+            return json_response({"id": resource_id, "etag": patched["etag"]})
+
+    def delete_one(resource_id: str):
+        with backend().lock:
+            collection(kind).delete(resource_id, context())
+        return empty_response(204)
+
+    bp.add_url_rule(f"/{kind}", f"create_{kind}", create_one, methods=["POST"])
+    bp.add_url_rule(f"/{kind}", f"list_{kind}", list_all, methods=["GET"])
+    bp.add_url_rule(f"/{kind}/<resource_id>", f"get_{kind}", get_one, methods=["GET"])
+    bp.add_url_rule(f"/{kind}/<resource_id>", f"patch_{kind}", patch_one, methods=["PATCH"])
+    bp.add_url_rule(f"/{kind}/<resource_id>", f"delete_{kind}", delete_one, methods=["DELETE"])
+
+
+def _ids(resource_id: str) -> list[str]:
+    """``GET /x/{id}`` also takes a comma-separated list of ids."""
+    return [i.strip() for i in resource_id.split(",") if i.strip()] or [resource_id]
+
+
+for _kind in COLLECTIONS:
+    _register(_kind)
+
+
+# -- specs (shared by every org and sandbox) -------------------------------------------------
 @bp.get("/connectionSpecs")
 def list_connection_specs():
-    return json_response(listed(connection_specs.all_specs()))
+    return json_response(list_page(connection_specs.all_specs(), params(), list_path()))
 
 
 @bp.get("/connectionSpecs/<spec_id>")
 def get_connection_spec(spec_id: str):
-    ids = [s.strip() for s in spec_id.split(",") if s.strip()]
-    found = [connection_specs.find_spec(i) for i in ids]
-    if not found or any(s is None for s in found):
-        missing = next((i for i, s in zip(ids, found) if s is None), spec_id)
-        raise not_found("connectionSpecs", missing)
+    found = []
+    for wanted in _ids(spec_id):
+        spec = connection_specs.find_spec(wanted)
+        if spec is None:
+            raise not_found("connectionSpecs", wanted)
+        found.append(spec)
     return json_response({"items": found})
 
 
-# -- base connections --------------------------------------------------------------------------
-def _shown(connection: dict) -> dict:
-    """A connection as the API returns it: secret auth params masked."""
-    shown = copy.deepcopy(connection)
-    auth = shown.get("auth") or {}
-    spec = connection_specs.find_spec(shown["connectionSpec"]["id"])
-    params = auth.get("params")
-    if spec is not None and isinstance(params, dict):
-        for name in connection_specs.secret_params(spec, auth.get("specName")) & params.keys():
-            params[name] = MASK
-    return shown
+@bp.get("/flowSpecs")
+def list_flow_specs():
+    return json_response(list_page(flow_specs.all_specs(), params(), list_path()))
 
 
-def _connection(connection_id: str) -> dict:
-    found = platform().sandbox.connections.get(connection_id)
-    if found is None:
-        raise not_found("connections", connection_id)
-    return found
+@bp.get("/flowSpecs/<spec_id>")
+def get_flow_spec(spec_id: str):
+    found = []
+    for wanted in _ids(spec_id):
+        spec = flow_specs.find(wanted)
+        if spec is None:
+            raise not_found("flowSpecs", wanted)
+        found.append(spec)
+    return json_response({"items": found})
 
 
-def _spec_or_error(spec_ref: Any) -> dict:
-    spec_id = spec_ref.get("id") if isinstance(spec_ref, dict) else None
-    if not isinstance(spec_id, str) or not spec_id:
-        raise bad_request("1413", "connectionSpec.id is required.")
-    spec = connection_specs.find_spec(spec_id)
-    if spec is None:
-        raise bad_request("1413", f"The connection spec {spec_id} is not found.")
-    return spec
-
-
-def _test_state(spec: dict, auth: dict | None) -> tuple[str, str | None]:
-    """``enabled``, or ``failed`` with the reason, after checking the credentials."""
-    if spec["id"] in salesforce_link.SALESFORCE_SPECS:
-        reason = salesforce_link.check_credentials(current_app.extensions["emulator"].salesforce,
-                                                   (auth or {}).get("params") or {})
-        return ("failed", reason) if reason else ("enabled", None)
-    return "enabled", None  # no emulated counterpart to log in to: well-formed credentials pass
-
-
-def _validated(body: Any) -> tuple[dict, dict]:
-    if not isinstance(body, dict):
-        raise bad_request("1405", "The request body must be a JSON object.")
-    spec = _spec_or_error(body.get("connectionSpec"))
-    if not isinstance(body.get("name"), str) or not body["name"].strip():
-        raise bad_request("1402", "name is required.")
-    problems = connection_specs.auth_problems(spec, body.get("auth"))
-    if problems:
-        raise bad_request("1402", "; ".join(problems))
-    return body, spec
-
-
-@bp.post("/connections")
-def create_connection():
-    body, spec = _validated(read_json())
-    call, aep = platform(), backend()
-    with aep.lock:
-        connection_id, etag, stamp = aep.new_uuid(), aep.new_etag(), now_ms()
-        state, reason = _test_state(spec, body.get("auth"))
-        connection = {
-            "id": connection_id, "createdAt": stamp, "updatedAt": stamp, "createdBy": call.actor,
-            "updatedBy": call.actor, "createdClient": call.client_id, "updatedClient": call.client_id,
-            **call.stamp(), "name": body["name"], "description": body.get("description", ""),
-            "connectionSpec": {"id": spec["id"], "version": body["connectionSpec"].get("version", spec["version"])},
-            "state": state, "auth": copy.deepcopy(body.get("auth")), "version": etag, "etag": etag}
-        if reason:
-            connection["stateReason"] = reason
-        call.sandbox.connections[connection_id] = connection
-    return json_response({"id": connection_id, "etag": etag}, 201,
-                         {"Location": f"{request.path}/{connection_id}"})
-
-
-@bp.get("/connections")
-def list_connections():
-    with backend().lock:
-        items = [_shown(c) for c in reversed(platform().sandbox.connections.values())]
-    return json_response(listed(items))
-
-
-@bp.get("/connections/<connection_id>")
-def get_connection(connection_id: str):
-    with backend().lock:
-        return json_response({"items": [_shown(_connection(connection_id))]})
-
-
-@bp.patch("/connections/<connection_id>")
-def patch_connection(connection_id: str):
-    if_match = request.headers.get("If-Match")
-    if not if_match:
-        raise bad_request("1403", "The If-Match header is required for PATCH.")
-    operations = read_json()
-    if not isinstance(operations, list) or not all(isinstance(op, dict) for op in operations):
-        raise bad_request("1405", "The request body must be a JSON Patch list of operations.")
-    call, aep = platform(), backend()
-    with aep.lock:
-        connection = _connection(connection_id)
-        if if_match.strip() not in (connection["etag"], connection["etag"].strip('"')):
-            raise FlowServiceError(412, "1404", "Precondition failed",
-                                   f"The etag {if_match} does not match the current etag of connection "
-                                   f"{connection_id}.")
-        for op in operations:
-            if op.get("op") not in PATCH_OPS:
-                raise bad_request("1434", f"The patch operation {op.get('op')!r} is not supported.")
-            path = str(op.get("path", ""))
-            if any(path == p or path.startswith(p + "/") for p in NOT_UPDATABLE):
-                raise bad_request("1414", f"The path {path} is not updatable.")
-        try:
-            patched = jsonpatch.apply_patch(connection, operations)
-        except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as error:
-            raise bad_request("1434", f"The patch cannot be applied: {error}") from None
-        _validated(patched)
-        etag = aep.new_etag()
-        patched.update(updatedAt=now_ms(), updatedBy=call.actor, updatedClient=call.client_id,
-                       etag=etag, version=etag)
-        call.sandbox.connections[connection_id] = patched
-    return json_response({"id": connection_id, "etag": etag})
-
-
-@bp.delete("/connections/<connection_id>")
-def delete_connection(connection_id: str):
-    with backend().lock:
-        _connection(connection_id)
-        del platform().sandbox.connections[connection_id]
-    return empty_response(204)
-
-
+# -- base connection extras ------------------------------------------------------------------
 @bp.get("/connections/<connection_id>/test")
 def test_connection(connection_id: str):
-    aep = backend()
-    with aep.lock:
-        connection = _connection(connection_id)
-        spec = _spec_or_error(connection["connectionSpec"])
-        state, reason = _test_state(spec, connection.get("auth"))
+    with backend().lock:
+        connections = service().connections
+        connection = connections.get(connection_id)
+        spec = connection_specs.find_spec(connection["connectionSpec"]["id"]) or {"id": ""}
+        state, reason = connections.test_state(spec, connection.get("auth"), context())
         connection["state"] = state
         if reason:
             connection["stateReason"] = reason
@@ -217,18 +184,86 @@ def test_connection(connection_id: str):
 @bp.get("/connections/<connection_id>/explore")
 def explore_connection(connection_id: str):
     with backend().lock:
-        connection = copy.deepcopy(_connection(connection_id))
-    if connection["connectionSpec"]["id"] not in salesforce_link.SALESFORCE_SPECS:
+        connection = service().connections.get(connection_id)
+        spec_id = connection["connectionSpec"]["id"]
+        credentials = service().connections.credentials(connection_id)
+    if spec_id not in salesforce_link.SALESFORCE_SPECS:
         raise bad_request("1402", "Explore is emulated for Salesforce connections only.")
-    params = (connection.get("auth") or {}).get("params") or {}
     salesforce = current_app.extensions["emulator"].salesforce
     object_type = request.args.get("objectType", "root")
     if object_type == "root":
-        return json_response(salesforce_link.root_objects(salesforce, params))
+        return json_response(salesforce_link.root_objects(salesforce, credentials))
     if object_type != "table" or not request.args.get("object"):
         raise bad_request("1402", "objectType must be root, or table with an object parameter.")
     preview = request.args.get("preview", "false").lower() == "true"
-    found = salesforce_link.table(salesforce, params, request.args["object"], preview)
+    found = salesforce_link.table(salesforce, credentials, request.args["object"], preview)
     if found is None:
         raise not_found("objects", request.args["object"])
     return json_response(found)
+
+
+# -- flows -----------------------------------------------------------------------------------
+@bp.post("/flows")
+def create_flow():
+    body = read_json()
+    with backend().lock:
+        return created(service().create_flow(body, context(), caller(), backend().id_source(), now()))
+
+
+@bp.get("/flows")
+def list_flows():
+    with backend().lock:
+        return json_response(service().flows.listed(context(), params(), list_path()))
+
+
+@bp.get("/flows/<flow_id>")
+def get_flow(flow_id: str):
+    with backend().lock:
+        flows = service().flows
+        return json_response({"items": [flows.shown(flows.get(i), context()) for i in _ids(flow_id)]})
+
+
+@bp.patch("/flows/<flow_id>")
+def patch_flow(flow_id: str):
+    operations = read_json()
+    with backend().lock:
+        flow = service().patch_flow(flow_id, request.headers.get("If-Match"), operations, context(), caller(),
+                                    backend().id_source(), now())
+        return json_response({"id": flow_id, "etag": flow["etag"]})
+
+
+@bp.delete("/flows/<flow_id>")
+def delete_flow(flow_id: str):
+    with backend().lock:
+        service().delete_flow(flow_id, context())
+    return empty_response(204)
+
+
+@bp.post("/flows/<flow_id>/action")
+def flow_action(flow_id: str):
+    """``op=enable|disable``: no body, no Content-Type and no If-Match needed (aepp sends none)."""
+    with backend().lock:
+        flow = service().act(flow_id, request.args.get("op"), context(), caller(), backend().id_source(), now())
+        return json_response({"id": flow_id, "etag": flow["etag"]})
+
+
+# -- runs ------------------------------------------------------------------------------------
+@bp.post("/runs")
+def create_run():
+    body = read_json()
+    with backend().lock:
+        run = service().request_run(body, context(), caller(), backend().id_source(), now())
+        return json_response({"items": [{"id": run["id"], "etag": run["etag"]}]}, 201)
+
+
+@bp.get("/runs")
+def list_runs():
+    with backend().lock:
+        return json_response(service().runs.listed(context(), params(), list_path()))
+
+
+@bp.get("/runs/<run_id>")
+def get_run(run_id: str):
+    with backend().lock:
+        runs = service().runs
+        return json_response({"items": [runs.shown(runs.get(i), context()) for i in _ids(run_id)]})

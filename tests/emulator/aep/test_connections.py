@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from aep_helpers import SSC_SPEC, ssc_connection
+from aep_helpers import FLOW, SSC_SPEC, ssc_connection
 
 SPEC_IDS = {"cfc0fee1-7dc0-40ef-b73e-d8b134c436f5", SSC_SPEC, "38ad80fe-8b06-4938-94f4-d4ee80266b07",
             "c604ff05-7f1a-43c0-8e18-33bf874cb11c"}
@@ -142,7 +142,7 @@ def test_connection_lists_filter_count_and_page(flow):
         href = page["_links"]["next"]["href"]
         token = href.rsplit("continuationToken=", 1)[1]
         assert "=" not in token and "&" not in token
-        page = flow.session.get(f"https://platform.adobe.io{href}", headers=flow.headers).json()
+        page = flow.session.get(f"{FLOW}{href}", headers=flow.headers).json()
         seen += [c["name"] for c in page["items"]]
     assert seen == [f"conn-{i}" for i in range(5)]
     bad = flow.get("connections", params={"count": "true", "limit": "2"})

@@ -1,0 +1,1 @@
+"""Catalog Service: datasets and batches per org and sandbox (AEP-CAT-1)."""
