@@ -75,7 +75,10 @@ class LeanRequest:
         return self._body
 
     def arg(self, name: str) -> str | None:
-        values = parse_qs(self.environ.get("QUERY_STRING", "")).get(name)
+        query = self.environ.get("QUERY_STRING")
+        if not query:
+            return None
+        values = parse_qs(query).get(name)
         return values[0] if values else None
 
 

@@ -112,6 +112,10 @@ class SalesforceBackend(Backend):
         sweep of long-dead sessions. Each step costs one emptiness check when
         there is nothing to do, so the hot path stays cheap.
         """
+        sweep_due = self._next_sweep is None or now >= self._next_sweep
+        if not sweep_due and not any(data.recycle_bin or data.bulk_pending or data.cursors
+                                     or any(data.deletions.values()) for data in self.orgs.values()):
+            return  # the common case, read without the lock: nothing is waiting for time to pass
         with self.lock:
             for data in self.orgs.values():
                 purge_recycle_bin(data, now)
