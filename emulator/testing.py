@@ -74,3 +74,35 @@ def demo_session(emulator=None) -> tuple[requests.Session, dict[str, str]]:
         "grant_type": "password", "client_id": "harness-client-id", "client_secret": "harness-client-secret",
         "username": "admin@example.com", "password": "password123TOKEN123"}).json()["access_token"]
     return session, {"Authorization": f"Bearer {token}"}
+
+
+class ApiCaller:
+    """An authenticated caller of one emulated API, for tests: ``get/post/patch/delete(path, headers=…)``.
+
+    ``headers`` passed to a call override the defaults; a value of ``None`` drops that header (to test
+    what the API answers without it).
+    """
+
+    def __init__(self, session: requests.Session, base: str, headers: dict[str, str]) -> None:
+        self.session = session
+        self.base = base.rstrip("/")
+        self.headers = dict(headers)
+
+    def url(self, path: str) -> str:
+        return f"{self.base}/{path.lstrip('/')}"
+
+    def call(self, method: str, path: str, headers: dict | None = None, **kwargs) -> requests.Response:
+        merged = {k: v for k, v in {**self.headers, **(headers or {})}.items() if v is not None}
+        return self.session.request(method, self.url(path), headers=merged, **kwargs)
+
+    def get(self, path: str, **kw) -> requests.Response:
+        return self.call("GET", path, **kw)
+
+    def post(self, path: str, **kw) -> requests.Response:
+        return self.call("POST", path, **kw)
+
+    def patch(self, path: str, **kw) -> requests.Response:
+        return self.call("PATCH", path, **kw)
+
+    def delete(self, path: str, **kw) -> requests.Response:
+        return self.call("DELETE", path, **kw)

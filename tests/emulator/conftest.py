@@ -3,37 +3,22 @@ from __future__ import annotations
 
 import pytest
 
+from emulator.testing import ApiCaller
+
 V = "v59.0"
 
 
-class Rest:
+class Rest(ApiCaller):
     """Calls /services/data/vXX.X/... with a demo-user token through ``crm_session``."""
 
     def __init__(self, session, token: str, base: str = "https://harness.my.salesforce.com") -> None:
-        self.session = session
+        super().__init__(session, base, {"Authorization": f"Bearer {token}"})
         self.token = token
-        self.base = base
 
     def url(self, path: str) -> str:
         if path.startswith("/services"):
             return self.base + path
         return f"{self.base}/services/data/{V}/{path.lstrip('/')}"
-
-    def call(self, method: str, path: str, **kwargs):
-        headers = {"Authorization": f"Bearer {self.token}", **kwargs.pop("headers", {})}
-        return self.session.request(method, self.url(path), headers=headers, **kwargs)
-
-    def get(self, path, **kw):
-        return self.call("GET", path, **kw)
-
-    def post(self, path, **kw):
-        return self.call("POST", path, **kw)
-
-    def patch(self, path, **kw):
-        return self.call("PATCH", path, **kw)
-
-    def delete(self, path, **kw):
-        return self.call("DELETE", path, **kw)
 
 
 def password_token(session, base: str = "https://login.salesforce.com") -> str:

@@ -1,6 +1,8 @@
 """IMS and Flow Service helpers for the AEP tests (imported by name: conftest modules are not)."""
 from __future__ import annotations
 
+from emulator.testing import ApiCaller
+
 IMS = "https://ims-na1.adobelogin.com/ims/token/v3"
 FLOW = "https://platform.adobe.io/data/foundation/flowservice"
 CLIENT, SECRET, ORG = "harness-aep-client", "harness-aep-secret", "HARNESS@AdobeOrg"
@@ -14,29 +16,12 @@ def ims_token(session) -> str:
     return response.json()["access_token"]
 
 
-class Flow:
+class Flow(ApiCaller):
     """Calls Flow Service with every required header; ``headers=`` overrides or drops (None) some."""
 
     def __init__(self, session, token: str, sandbox: str = "prod") -> None:
-        self.session = session
-        self.headers = {"Authorization": f"Bearer {token}", "x-api-key": CLIENT, "x-gw-ims-org-id": ORG,
-                        "x-sandbox-name": sandbox}
-
-    def call(self, method: str, path: str, headers: dict | None = None, **kwargs):
-        merged = {k: v for k, v in {**self.headers, **(headers or {})}.items() if v is not None}
-        return self.session.request(method, f"{FLOW}/{path.lstrip('/')}", headers=merged, **kwargs)
-
-    def get(self, path, **kw):
-        return self.call("GET", path, **kw)
-
-    def post(self, path, **kw):
-        return self.call("POST", path, **kw)
-
-    def patch(self, path, **kw):
-        return self.call("PATCH", path, **kw)
-
-    def delete(self, path, **kw):
-        return self.call("DELETE", path, **kw)
+        super().__init__(session, FLOW, {"Authorization": f"Bearer {token}", "x-api-key": CLIENT,
+                                         "x-gw-ims-org-id": ORG, "x-sandbox-name": sandbox})
 
 
 def ssc_connection(password: str = "password123", name: str = "Base connection for salesforce service cloud",
