@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from datetime import datetime
 from typing import Any
 
 from connector.campaign_sync import (
@@ -32,7 +31,7 @@ from connector.campaign_sync import (
 )
 
 from .connector_step import _client, _policy
-from .context import RunContext, StepError, clock_sleep
+from .context import RunContext, StepError, clock_sleep, emulator_clock
 from .registry import register
 from .result import Result, from_value
 
@@ -78,15 +77,6 @@ def _database(ctx: RunContext, name: str) -> sqlite3.Connection:
     if name not in databases:
         databases[name] = open_db(":memory:")
     return databases[name]
-
-
-def _now(ctx: RunContext):
-    def now() -> datetime:
-        response = ctx.connection.admin("GET", "/clock")
-        if response.status_code != 200:
-            raise StepError(f"could not read the emulator clock: {response.text[:200]}")
-        return datetime.fromisoformat(response.json()["now"].replace("Z", "+00:00"))
-    return now
 
 
 def _sql(conn: sqlite3.Connection, spec: dict[str, Any]) -> Any:
@@ -141,7 +131,7 @@ def run_campaign(spec: dict[str, Any], ctx: RunContext) -> Result:
             settings = _settings(spec, ctx)
             client = _client(ctx, _policy({}, ctx))
             client.retry = _policy({}, ctx)
-            value = SPECS[operation][1](client, conn, settings, now=_now(ctx)).as_dict()
+            value = SPECS[operation][1](client, conn, settings, now=emulator_clock(ctx)).as_dict()
         else:
             raise StepError(f"unknown campaign operation {operation!r} (import, export, deleted, delete, sql)")
     except CampaignSyncError as error:

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import Any, Callable
 
 from .auth import Tokens
 from .result import Result, from_response
@@ -53,3 +54,13 @@ def clock_sleep(ctx: RunContext):
         if response.status_code != 200:
             raise StepError(f"could not advance the clock for a retry wait: {response.text[:200]}")
     return sleep
+
+
+def emulator_clock(ctx: RunContext) -> Callable[[], datetime]:
+    """A ``now()`` that reads the emulator clock over the admin API (in-process and served alike)."""
+    def now() -> datetime:
+        response = ctx.connection.admin("GET", "/clock")
+        if response.status_code != 200:
+            raise StepError(f"could not read the emulator clock: {response.text[:200]}")
+        return datetime.fromisoformat(response.json()["now"].replace("Z", "+00:00"))
+    return now

@@ -32,7 +32,7 @@ from connector.integrations import (
 
 from connector.salesforce import RetryPolicy
 
-from .context import RunContext, StepError, clock_sleep
+from .context import RunContext, StepError, clock_sleep, emulator_clock
 from .registry import register
 from .result import Result, from_value
 
@@ -64,18 +64,9 @@ ERROR_CODES = {DuplicateWorkflowError: "DUPLICATE_WORKFLOW", UnknownWorkflowErro
                InvalidWorkflowError: "INVALID_WORKFLOW", InvalidCardError: "INVALID_CARD"}
 
 
-def _clock(ctx: RunContext):
-    def now() -> datetime:
-        response = ctx.connection.admin("GET", "/clock")
-        if response.status_code != 200:
-            raise StepError(f"could not read the emulator clock: {response.text[:200]}")
-        return datetime.fromisoformat(response.json()["now"].replace("Z", "+00:00"))
-    return now
-
-
 def _registry(ctx: RunContext) -> WorkflowRegistry:
     if "integrations" not in ctx.extra:
-        ctx.extra["integrations"] = WorkflowRegistry(ctx.connection.session, now=_clock(ctx),
+        ctx.extra["integrations"] = WorkflowRegistry(ctx.connection.session, now=emulator_clock(ctx),
                                             retry=RetryPolicy(sleep=clock_sleep(ctx)))
     return ctx.extra["integrations"]
 

@@ -11,8 +11,6 @@ from ..core.ids import IdSource
 from ..core.state import Backend, FixtureError
 from .errors import GatewayError, ImsError
 from .profiles import ProfileError, ProfileStore
-from ..core.ids import IdSource
-from ..core.state import Backend
 from .catalog.model import Catalog
 from .conversion.model import MappingSets
 from .flowservice.model import Context, FlowService

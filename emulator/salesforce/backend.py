@@ -15,7 +15,7 @@ from .soql.cursors import expire_cursors
 from .sobjects.records import purge_recycle_bin
 from .oauth.grants import Grant, check_client, check_code, check_password, parse_scopes
 from .errors import OAuthError, SalesforceError, ValidationFailure
-from .identity import ConnectedApp, Org, OrgConfig, User
+from .identity import ConnectedApp, Org, User
 from .sobjects.records import OrgData, Records
 from .oauth.tokens import TokenStore
 

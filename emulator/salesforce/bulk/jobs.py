@@ -28,9 +28,9 @@ from ...core.ids import IdSource, normalize_id
 from ..errors import not_found
 from ..sobjects.records import OrgData
 from . import ingest, query as query_jobs
-from .job import (ABORTED, CLASSIC, DELIMITERS, FAILED, INGEST, INGEST_OPERATIONS, JOB_COMPLETE, JOB_PREFIX, LINE_ENDINGS,
-                  OPEN, PENDING, QUERY, QUERY_OPERATIONS, ROWS_PER_BATCH, UPLOAD_COMPLETE, IN_PROGRESS, DELETABLE,
-                  Job, bulk_error, invalid_value)
+from .job import (ABORTED, CLASSIC, DELETABLE, DELIMITERS, INGEST, INGEST_OPERATIONS, JOB_PREFIX, LINE_ENDINGS,
+                  OPEN, PENDING, QUERY, QUERY_OPERATIONS, ROWS_PER_BATCH, UPLOAD_COMPLETE, Job, bulk_error,
+                  invalid_value)
 
 LIST_PAGE = 1000  # Get All Jobs returns up to 1000 jobs per request
 
