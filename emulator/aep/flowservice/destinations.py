@@ -93,7 +93,9 @@ def export_all(sandbox: Any, context: Any, session_factory: Callable[[], request
         if selectors != state.selectors:  # a segment (de)activated or remapped: every profile is looked at again
             state.selectors, state.cursor = selectors, 0
         changed, cursor = store.changes_since(state.cursor)
-        if not selectors or not changed:
+        activated = {segment_id for segment_id, _, _ in selectors}
+        changed = [p for p in changed if activated & store.memberships.get(p, {}).keys()]
+        if not changed:  # nothing that concerns an activated segment: no run
             state.cursor = cursor
             continue
         profiles = [store.xdm(profile_id) for profile_id in changed]
