@@ -274,3 +274,45 @@ def test_streaming_export_over_serve():
         assert rest.call("GET", f"sobjects/Contact/{contact}").json()["VIP_Status__c"] == "realized"
         runs = runs_of(flow, item["id"])
         assert runs[-1]["metrics"]["recordSummary"]["outputRecordCount"] == 1
+
+
+def test_the_password_alone_connects_when_the_org_trusts_the_callers_range(flow, crm_session):
+    refused = connection(flow, password="password123")
+    assert flow.get(f"connections/{refused.json()['id']}").json()["items"][0]["state"] == "failed"
+    trusted = crm_session.post("http://x/__emulator/config", json={"salesforce": {"trusted_ip_ranges": ["127.0.0.0/8"]}})
+    assert trusted.status_code == 200, trusted.text
+    allowed = connection(flow, password="password123")
+    assert flow.get(f"connections/{allowed.json()['id']}").json()["items"][0]["state"] == "enabled"
+
+
+def test_a_segment_activated_to_leads_writes_the_lead_field(flow, crm_session):
+    rest = SalesforceRest(crm_session)
+    assert rest.post("tooling/sobjects/CustomField", json={"FullName": "Lead.VIP_Status__c", "Metadata": {
+        "type": "Text", "length": 40, "label": "VIP Status"}}).status_code == 201
+    lead = rest.post("sobjects/Lead", json={"LastName": "Hopper", "Company": "Navy"}).json()["id"]
+    crm_session.post(f"{ADMIN}/segments", json={"id": "seg-vip"})
+    crm_session.post(f"{ADMIN}/profiles", json={"id": "p", "identityMap": {"crmID": [{"id": lead}]},
+                                                "person": {"name": {"lastName": "Hopper"}},
+                                                "b2b": {"companyName": "US Navy"}})
+    item = destination_flow(flow, id_type="Lead")
+    activate(flow, item, "seg-vip", "VIP_Status__c")
+    crm_session.post(f"{ADMIN}/segments/seg-vip/members", json={"enter": ["p"]})
+    record = rest.call("GET", f"sobjects/Lead/{lead}").json()
+    assert (record["VIP_Status__c"], record["Company"]) == ("realized", "US Navy")
+
+
+def test_snapshots_keep_what_was_sent_and_the_journal_has_no_secret(flow, org, crm_session):
+    rest, ids = org
+    item = destination_flow(flow)
+    activate(flow, item, "seg-vip", "VIP_Status__c")
+    assert crm_session.post("http://x/__emulator/snapshot", json={"name": "before"}).status_code == 200
+    crm_session.post(f"{ADMIN}/segments/seg-vip/members", json={"enter": ["p0"]})
+    assert status_field(rest, ids[0]) == "realized"
+    assert crm_session.post("http://x/__emulator/snapshot", json={"name": "after"}).status_code == 200
+    assert crm_session.post("http://x/__emulator/restore", json={"name": "after"}).status_code == 200
+    crm_session.post(f"{ADMIN}/segments/seg-vip/members", json={"enter": ["p0"]})  # realized -> existing
+    assert status_field(rest, ids[0]) == "existing"
+    assert crm_session.post("http://x/__emulator/restore", json={"name": "before"}).status_code == 200
+    assert runs_of(flow, item["id"]) == []
+    journal = crm_session.get("http://x/__emulator/journal", params={"limit": 500}).text
+    assert "password123" not in journal and "harness-client-secret" not in journal
