@@ -316,3 +316,9 @@ def test_snapshots_keep_what_was_sent_and_the_journal_has_no_secret(flow, org, c
     assert runs_of(flow, item["id"]) == []
     journal = crm_session.get("http://x/__emulator/journal", params={"limit": 500}).text
     assert "password123" not in journal and "harness-client-secret" not in journal
+
+
+def test_a_streaming_destination_flow_takes_no_on_demand_run(flow):
+    item = destination_flow(flow)
+    refused = problem(flow.post("runs", json={"flowId": item["id"], "params": {}}), 400, "1444")
+    assert "streaming" in refused["report"]["detailed-message"]
