@@ -322,3 +322,32 @@ def test_a_streaming_destination_flow_takes_no_on_demand_run(flow):
     item = destination_flow(flow)
     refused = problem(flow.post("runs", json={"flowId": item["id"], "params": {}}), 400, "1444")
     assert "streaming" in refused["report"]["detailed-message"]
+
+
+def test_request_limit_exceeded_mid_export_is_retried_without_loss(flow, org, crm_session):
+    rest, ids = org
+    item = destination_flow(flow)
+    activate(flow, item, "seg-vip", "VIP_Status__c")
+    fault = {"path": "*/composite/sobjects", "method": "PATCH", "status": 403, "drop": 2,
+             "body": [{"errorCode": "REQUEST_LIMIT_EXCEEDED", "message": "TotalRequests Limit exceeded."}]}
+    assert crm_session.post("http://x/__emulator/faults", json=fault).status_code in (200, 201)
+    crm_session.post(f"{ADMIN}/segments/seg-vip/members", json={"enter": ["p0", "p1"]})
+    assert [status_field(rest, cid) for cid in ids[:2]] == ["realized", "realized"]
+    run = runs_of(flow, item["id"])[-1]
+    assert run["metrics"]["statusSummary"]["status"] == "success"
+    assert run["metrics"]["recordSummary"]["outputRecordCount"] == 2
+
+
+def test_refusals_past_the_retries_fail_the_run_and_the_next_change_sends_them(flow, org, crm_session):
+    rest, ids = org
+    item = destination_flow(flow)
+    activate(flow, item, "seg-vip", "VIP_Status__c")
+    fault = {"path": "*/composite/sobjects", "method": "PATCH", "status": 403, "drop": 4,
+             "body": [{"errorCode": "REQUEST_LIMIT_EXCEEDED", "message": "TotalRequests Limit exceeded."}]}
+    assert crm_session.post("http://x/__emulator/faults", json=fault).status_code in (200, 201)
+    crm_session.post(f"{ADMIN}/segments/seg-vip/members", json={"enter": ["p0"]})
+    assert status_field(rest, ids[0]) is None
+    failed = runs_of(flow, item["id"])[-1]["metrics"]["statusSummary"]
+    assert failed["status"] == "failed" and "REQUEST_LIMIT_EXCEEDED" in failed["errors"][0]["message"]
+    crm_session.post(f"{ADMIN}/segments/seg-vip/members", json={"enter": ["p1"]})
+    assert [status_field(rest, cid) for cid in ids[:2]] == ["realized", "realized"]
