@@ -9,11 +9,13 @@ from typing import Any, Callable
 
 from ..core.ids import IdSource
 from ..core.state import Backend, FixtureError
+from ..core.transport import session_for
 from .errors import GatewayError, ImsError
 from .profiles import ProfileError, ProfileStore
 from .catalog.model import Catalog
 from .conversion.model import MappingSets
 from .flowservice.model import Context, FlowService
+from .flowservice import destinations
 from .flowservice.resources import Ids
 from .flowservice.salesforce_reader import SalesforceReader
 from .schema_registry.model import SchemaRegistry
@@ -119,16 +121,25 @@ class AepBackend(Backend):
         if not self._maybe_due(seconds):
             return
         with self.lock:
-            if self._ticking or not any(s.flowservice.due(seconds) for s in self.sandboxes.values()):
+            if self._ticking or not any(s.flowservice.due(seconds) or destinations.pending(s)
+                                        for s in self.sandboxes.values()):
                 return
             self._ticking = True
             try:
-                for sandbox in self.sandboxes.values():
+                for sandbox in list(self.sandboxes.values()):
                     if sandbox.flowservice.due(seconds):
                         reader = SalesforceReader(self.platform_app, sandbox.flowservice.sessions)
                         sandbox.flowservice.tick(now, Context(sandbox), reader, self.id_source())
+                    if destinations.pending(sandbox):  # AEP-DEST-1: streaming, at the next tick after a change
+                        destinations.export_all(sandbox, Context(sandbox), self._session_factory(),
+                                                self.id_source(), now)
             finally:
                 self._ticking = False
+
+    def _session_factory(self) -> Callable[[], Any] | None:
+        """``requests`` sessions into the emulator's own app, for the destination connector's calls."""
+        app = self.platform_app
+        return None if app is None else (lambda: session_for(app))
 
     def _maybe_due(self, seconds: int) -> bool:
         """The lock-free first look of every request (most find nothing due): a stale answer only
@@ -137,6 +148,8 @@ class AepBackend(Backend):
             for sandbox in self.sandboxes.values():
                 service = sandbox.flowservice
                 if (service.queue or service.pending) and service.due(seconds):
+                    return True
+                if destinations.pending(sandbox):
                     return True
             return False
         except RuntimeError:  # the sandboxes changed under us (a reset): look again under the lock

@@ -5,12 +5,13 @@ import copy
 from typing import Any
 
 from ..errors import FlowServiceError, bad_request
-from . import connection_specs, salesforce_link
+from . import connection_specs, flow_specs, salesforce_link
 from .codes import INCOMPATIBLE, INVALID, UNKNOWN_REFERENCE
 from .resources import Collection
 
 MASK = "***"
 DATA_LAKE_SPEC = "c604ff05-7f1a-43c0-8e18-33bf874cb11c"
+PROFILE_SPEC = "8a9c3494-9708-43d7-ae3f-cda01e5030e1"  # the profile store a destination flow reads (no base)
 SOURCE_FORMATS = ("delimited", "json", "parquet", "tabular")
 TARGET_FORMATS = ("parquet_xdm", "delimited", "json", "parquet", "tabular")
 
@@ -76,6 +77,10 @@ class Connections(Collection):
         if spec["id"] in salesforce_link.SALESFORCE_SPECS:
             reason = salesforce_link.check_credentials(context.salesforce, (auth or {}).get("params") or {})
             return ("failed", reason) if reason else ("enabled", None)
+        if spec["id"] == salesforce_link.DESTINATION_SPEC:
+            reason = salesforce_link.check_destination_credentials(context.salesforce,
+                                                                   (auth or {}).get("params") or {})
+            return ("failed", reason) if reason else ("enabled", None)
         return "enabled", None  # no emulated counterpart to log in to: well-formed credentials pass
 
     def shown(self, resource: dict, context: Any) -> dict:
@@ -90,7 +95,8 @@ class Connections(Collection):
         return shown
 
     def check_delete(self, resource: dict, context: Any) -> None:
-        users = [s["id"] for s in context.flowservice.source_connections.items.values()
+        users = [s["id"] for s in [*context.flowservice.source_connections.items.values(),
+                                   *context.flowservice.target_connections.items.values()]
                  if s.get("baseConnectionId") == resource["id"]]
         users += [f["id"] for f in context.flowservice.flows.items.values()
                   if resource["id"] in context.flowservice.flows.base_connection_ids(f, context)]
@@ -113,6 +119,13 @@ class SourceConnections(Collection):
         body = required_object(body)
         spec = spec_of(body.get("connectionSpec"))
         fields = named(body)
+        if spec["id"] == PROFILE_SPEC:  # a destination flow's source: the sandbox's profile store
+            data = body.get("data") if body.get("data") is not None else {"format": "json"}
+            if not isinstance(data, dict) or data.get("format", "json") not in SOURCE_FORMATS:
+                raise invalid("data.format", f"must be one of {', '.join(SOURCE_FORMATS)}")
+            fields.update(data=copy.deepcopy(data), params={}, connectionSpec=spec_ref(spec, body["connectionSpec"]),
+                          state="enabled")
+            return fields
         base_id = body.get("baseConnectionId")
         if not isinstance(base_id, str) or not base_id:
             raise invalid("baseConnectionId", "is required")
@@ -170,6 +183,8 @@ class TargetConnections(Collection):
         body = required_object(body)
         spec = spec_of(body.get("connectionSpec"))
         fields = named(body, required=False)
+        if spec["id"] == salesforce_link.DESTINATION_SPEC:
+            return self._destination(body, spec, fields, context)
         if spec["id"] != DATA_LAKE_SPEC:
             raise FlowServiceError(400, INCOMPATIBLE, "Bad request",
                                    f"The connection spec {spec['id']} is not a target connection spec.")
@@ -186,6 +201,31 @@ class TargetConnections(Collection):
             raise FlowServiceError(400, UNKNOWN_REFERENCE, "Bad request",
                                    f"The dataset {dataset_id} is not found.", {"path": "params.dataSetId"})
         fields.update(data=copy.deepcopy(data), params=copy.deepcopy(params),
+                      connectionSpec=spec_ref(spec, body["connectionSpec"]), state="enabled")
+        return fields
+
+    @staticmethod
+    def _destination(body: dict, spec: dict, fields: dict, context: Any) -> dict:
+        """A Salesforce CRM destination: its base connection and the destination settings of the targetSpec."""
+        base_id = body.get("baseConnectionId")
+        if not isinstance(base_id, str) or not base_id:
+            raise invalid("baseConnectionId", "is required")
+        base = context.flowservice.connections.items.get(base_id)
+        if base is None:
+            raise FlowServiceError(400, UNKNOWN_REFERENCE, "Bad request",
+                                   f"The base connection {base_id} is not found.", {"path": "baseConnectionId"})
+        if base["connectionSpec"]["id"] != spec["id"]:
+            raise FlowServiceError(400, INCOMPATIBLE, "Bad request",
+                                   f"The base connection {base_id} uses connection spec "
+                                   f"{base['connectionSpec']['id']}, not {spec['id']}.")
+        params = body.get("params")
+        found = flow_specs.problems(params, spec["targetSpec"]["spec"], "params")
+        if found:
+            raise invalid(*found[0])
+        data = body.get("data") if body.get("data") is not None else {"format": "json"}
+        if not isinstance(data, dict):
+            raise invalid("data", "must be an object")
+        fields.update(baseConnectionId=base_id, data=copy.deepcopy(data), params=copy.deepcopy(params),
                       connectionSpec=spec_ref(spec, body["connectionSpec"]), state="enabled")
         return fields
 

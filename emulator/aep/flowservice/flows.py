@@ -155,8 +155,14 @@ class Flows(Collection):
             if base is not None:
                 item["baseConnection"] = {"id": base["id"], "connectionSpec": dict(base["connectionSpec"])}
             sources.append(item)
-        targets = [{"id": t, "connectionSpec": dict(service.target_connections.items[t]["connectionSpec"])}
-                   for t in flow["targetConnectionIds"]]
+        targets = []
+        for target_id in flow["targetConnectionIds"]:
+            target = service.target_connections.items[target_id]
+            item = {"id": target_id, "connectionSpec": dict(target["connectionSpec"])}
+            base = service.connections.items.get(target.get("baseConnectionId"))
+            if base is not None:  # a destination's target connection holds the credentials' base connection
+                item["baseConnection"] = {"id": base["id"], "connectionSpec": dict(base["connectionSpec"])}
+            targets.append(item)
         kind = "isDestinationFlow" if spec.get("attributes", {}).get("isDestinationFlow") else "isSourceFlow"
         flow["inheritedAttributes"] = {"sourceConnections": sources, "targetConnections": targets,
                                        "properties": {kind: True}}
@@ -165,7 +171,9 @@ class Flows(Collection):
         flow["lastOperation"] = {"started": started, "updated": now_ms, "operation": operation}
 
     def base_connection_ids(self, flow: dict, context: Any) -> set[str]:
-        return {c["baseConnection"]["id"] for c in flow.get("inheritedAttributes", {}).get("sourceConnections", [])
+        inherited = flow.get("inheritedAttributes", {})
+        return {c["baseConnection"]["id"] for c in [*inherited.get("sourceConnections", []),
+                                                    *inherited.get("targetConnections", [])]
                 if "baseConnection" in c}
 
     def check_unused(self, key: str, connection_id: str) -> None:

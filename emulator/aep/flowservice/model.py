@@ -21,6 +21,7 @@ from .runs import Runs, Window
 from .salesforce_reader import SalesforceReader, SalesforceSession
 from .schedule import Schedule
 from .flow_specs import coerce, find
+from .destinations import ExportState
 
 SCHEDULER = Caller("acp_flowservice_scheduler", "", "", "")
 
@@ -51,10 +52,14 @@ class FlowService:
     pending: list[tuple[str, int]] = field(default_factory=list)  # on-demand (run id, requested at), in order
     sessions: dict[str, SalesforceSession] = field(default_factory=dict)
     seq: int = 0
+    exports: dict[str, ExportState] = field(default_factory=dict)  # destination flow id -> where it stands
+    flow_version: int = 0  # bumped by every flow change: the destination export looks again
+    exported: tuple[int, int] = (0, 0)  # (profile store seq, flow_version) at the last export pass
 
     # -- flows -----------------------------------------------------------------------------
     def create_flow(self, body: Any, context: Context, caller: Caller, ids: Ids, now: datetime) -> dict:
         flow = self.flows.create(body, context, caller, ids, now)
+        self.flow_version += 1
         flow["state"] = "enabled"
         self.flows.derive(flow, context, "create", epoch_ms(now))
         self._reschedule(flow, now)
@@ -64,6 +69,7 @@ class FlowService:
                    ids: Ids, now: datetime) -> dict:
         before = self.flows.get(flow_id).get("scheduleParams")
         flow = self.flows.patch(flow_id, if_match, operations, context, caller, ids, now)
+        self.flow_version += 1
         self.flows.derive(flow, context, "update", epoch_ms(now))
         if flow.get("scheduleParams") != before:
             self._reschedule(flow, now)
@@ -71,7 +77,9 @@ class FlowService:
 
     def delete_flow(self, flow_id: str, context: Context) -> None:
         self.flows.delete(flow_id, context)
+        self.flow_version += 1
         self.schedules.pop(flow_id, None)
+        self.exports.pop(flow_id, None)
 
     def act(self, flow_id: str, op: str | None, context: Context, caller: Caller, ids: Ids, now: datetime) -> dict:
         """``enable`` or ``disable``; a re-enabled flow resumes at its next slot (missed slots do not run)."""
@@ -81,6 +89,7 @@ class FlowService:
         state = "enabled" if op == "enable" else "disabled"
         if flow["state"] != state:
             flow["state"] = state
+            self.flow_version += 1
             etag = ids.etag(now)
             flow.update(updatedAt=epoch_ms(now), updatedBy=caller.actor, updatedClient=caller.client_id,
                         version=etag, etag=etag)
@@ -168,6 +177,11 @@ class FlowService:
         outcome = self._execute(flow, run, window, due, context, reader, ids, moment)
         if outcome.status == "success":
             schedule.high_water = due
+
+    def new_run(self, flow: dict, ids: Ids, moment: datetime) -> dict:
+        """A run the platform starts by itself (a schedule slot, a streaming export)."""
+        caller = Caller(SCHEDULER.client_id, flow["imsOrgId"], flow["sandboxId"], flow["sandboxName"])
+        return self._new_run(flow, caller, ids, moment)
 
     def _new_run(self, flow: dict, caller: Caller, ids: Ids, moment: datetime) -> dict:
         stamp = epoch_ms(moment)

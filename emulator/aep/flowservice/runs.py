@@ -70,6 +70,9 @@ class Runs(Collection):
         if flow["state"] != "enabled":
             raise bad_request(RUN_NOT_ALLOWED, f"The flow {flow_id} is disabled.")
         spec = flow_specs.find(flow["flowSpec"]["id"]) or {}
+        if spec.get("attributes", {}).get("frequency") == "streaming":
+            raise bad_request(RUN_NOT_ALLOWED, f"The flow {flow_id} is a streaming destination flow: it exports "
+                                               "each profile change as it happens, not on demand.")
         params = body.get("params", {})
         if not isinstance(params, dict):
             raise FlowServiceError(400, INVALID, "Bad request", "params: must be an object", {"path": "params"})

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...salesforce.oauth.grants import check_password
+from ...salesforce.oauth.grants import check_client, check_password
 from ...salesforce.backend import SalesforceBackend
-from ...salesforce.errors import OAuthError
+from ...salesforce.errors import OAuthError, SalesforceError
 from ...salesforce.sobjects.records import OrgData
 from ...salesforce.sobjects.render import json_value
 
 SALESFORCE_SPECS = frozenset({"cfc0fee1-7dc0-40ef-b73e-d8b134c436f5", "cb66ab34-8619-49cb-96d1-39b37ede86ea"})
+DESTINATION_SPEC = "0b23e41a-cb4a-4321-a78f-3b654f5d7d97"  # "Salesforce CRM" (AEP-DEST-1; the emulator's id)
+EXPORT_ADDRESS = "127.0.0.1"  # where the platform's calls come from (the in-process transport's REMOTE_ADDR)
 PREVIEW_ROWS = 10
 _COLUMN_TYPES = {"boolean": ("boolean", "boolean"), "int": ("integer", "integer"), "double": ("double", "number"),
                  "currency": ("double", "number"), "percent": ("double", "number"), "date": ("date", "string"),
@@ -32,6 +34,28 @@ def check_credentials(salesforce: SalesforceBackend, params: dict) -> str | None
             check_password(data.org, username, f"{params.get('password', '')}{params.get('securityToken', '')}")
         except OAuthError as error:
             return f"Salesforce login failed: {error.description}"
+    return None
+
+
+def check_destination_credentials(salesforce: SalesforceBackend, params: dict) -> str | None:
+    """None when seed 000's form logs in with the password grant on ``<customDomain>.my.salesforce.com``.
+
+    The same checks, in the same order, as that grant (My Domain, connected app,
+    password with the security token appended, or alone from a trusted IP range);
+    nothing is issued. Else the reason, without any secret.
+    """
+    prefix = str(params.get("customDomain", ""))
+    with salesforce.lock:
+        try:
+            data = salesforce.org_for_my_domain(prefix.lower())
+        except SalesforceError:
+            return (f"Salesforce login failed: no org has the My Domain {prefix}.my.salesforce.com "
+                    "(NOT_FOUND: The requested resource does not exist)")
+        try:
+            app = check_client(data.org, params.get("clientId"), params.get("clientSecret"), salesforce.now())
+            check_password(data.org, params.get("username"), params.get("password"), EXPORT_ADDRESS, app)
+        except OAuthError as error:
+            return f"Salesforce login failed: {error.error}: {error.description}"
     return None
 
 
