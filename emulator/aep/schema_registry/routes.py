@@ -218,16 +218,21 @@ def _matches(document: dict, condition: str) -> bool:
     return bool(document.get(condition.strip()))
 
 
-@bp.get("/tenant/schemas")
-@bp.get("/tenant/schemas/")
-def list_schemas():
-    """``{"results", "_page", "_links"}``; ``xed-id`` gives summaries, ``xed`` whole documents."""
+def _list_wants_summaries() -> bool:
+    """A list's ``Accept``: ``xed-id`` (or plain JSON) asks for summaries, ``xed`` for whole documents."""
     accept = request.headers.get("Accept", "")
     if not LIST_ACCEPT.match(accept):
         raise error(400, "1006", "Accept header invalid",
                     f"The supplied Accept header is not valid: {accept} - A valid Accept value should look like "
                     "application/vnd.adobe.{xed|xdm}-id+json")
-    summaries = "-id+json" in accept.lower() or accept.strip().lower().startswith("application/json")
+    return "-id+json" in accept.lower() or accept.strip().lower().startswith("application/json")
+
+
+@bp.get("/tenant/schemas")
+@bp.get("/tenant/schemas/")
+def list_schemas():
+    """``{"results", "_page", "_links"}``; ``xed-id`` gives summaries, ``xed`` whole documents."""
+    summaries = _list_wants_summaries()
     try:
         start = int(request.args.get("start", "0"))
         limit = int(request.args.get("limit", str(DEFAULT_LIST_LIMIT)))
@@ -281,12 +286,7 @@ def _kind(kind: str) -> str:
 def list_standard(kind: str):
     """``/global/classes`` and ``/global/fieldgroups`` (``/mixins``): the standard components, summaries."""
     wanted = _kind(kind)
-    accept = request.headers.get("Accept", "")
-    if not LIST_ACCEPT.match(accept):
-        raise error(400, "1006", "Accept header invalid",
-                    f"The supplied Accept header is not valid: {accept} - A valid Accept value should look like "
-                    "application/vnd.adobe.{xed|xdm}-id+json")
-    summaries = "-id+json" in accept.lower() or accept.strip().lower().startswith("application/json")
+    summaries = _list_wants_summaries()
     found = [_standard_document(c) for c in standard_components().values() if c["meta:type"] == wanted]
     results = [{k: d[k] for k in ("$id", "meta:altId", "version", "title")} if summaries else d for d in found]
     return json_response({"results": results, "_page": {"orderby": "title", "next": None, "count": len(results)},

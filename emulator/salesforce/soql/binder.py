@@ -162,18 +162,12 @@ class Binder:
         for item in items:
             if isinstance(item, FieldRef):
                 path = self.resolve(item, bound.sobject)
-                key = path.dotted.lower()
-                if key in seen:
-                    raise diag.malformed(self.text, item.pos, f"duplicate field selected: {path.dotted}")
-                seen.add(key)
+                self._claim(seen, path.dotted, item.pos)
                 bound.columns.append(path)
                 bound.items.append(path)
             elif isinstance(item, SubQuery):
                 child = self._bind_subquery(item, bound.sobject)
-                key = child.relationship.lower()
-                if key in seen:
-                    raise diag.malformed(self.text, item.pos, f"duplicate field selected: {child.relationship}")
-                seen.add(key)
+                self._claim(seen, child.relationship, item.pos)
                 bound.children.append(child)
                 bound.items.append(child)
             elif isinstance(item, CountField):
@@ -188,6 +182,13 @@ class Binder:
         if bound.aggregates and plain:
             raise diag.malformed(self.text, plain[0].pos,
                                  f"Field must be grouped or aggregated: {plain[0].path[-1]}")
+
+    def _claim(self, seen: set[str], name: str, pos) -> None:
+        """A selected name may appear once (field names and relationship names are case-insensitive)."""
+        key = name.lower()
+        if key in seen:
+            raise diag.malformed(self.text, pos, f"duplicate field selected: {name}")
+        seen.add(key)
 
     def _bind_subquery(self, item: SubQuery, parent: SObjectSchema) -> ChildQuery:
         query = item.query(self.text)
