@@ -3,20 +3,9 @@ from __future__ import annotations
 
 import re
 
-import pytest
 
 from aep_helpers import ims_token
 from aep_platform_helpers import Platform
-
-
-@pytest.fixture
-def aep(crm_session) -> Platform:
-    return Platform(crm_session, ims_token(crm_session))
-
-
-@pytest.fixture
-def schema_id(aep) -> str:
-    return aep.schema()["$id"]
 
 
 def test_seed_dataset_body_answers_an_id_list(aep, schema_id):

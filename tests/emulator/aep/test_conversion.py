@@ -1,22 +1,10 @@
 """AEP-CONV-1: mapping sets in both body formats, paths checked against the schema and the input schema."""
 from __future__ import annotations
 
-import pytest
 
-from aep_helpers import ims_token
 from aep_platform_helpers import Platform, seed_mapping, verbatim_seed_mapping
 
 SETS = "conversion/mappingSets"
-
-
-@pytest.fixture
-def aep(crm_session) -> Platform:
-    return Platform(crm_session, ims_token(crm_session))
-
-
-@pytest.fixture
-def schema_id(aep) -> str:
-    return aep.schema()["$id"]
 
 
 def aepp_body(schema_id: str, destination: str = "person.name.lastName", **extra) -> dict:

@@ -19,11 +19,6 @@ GETS = [("catalog/dataSets", {"limit": "-1"}), ("catalog/dataSets", {"start": "x
         ("conversion/mappingSets", {"limit": "x"}), ("schemaregistry/tenant/schemas", {"limit": "0"})]
 
 
-@pytest.fixture
-def aep(crm_session) -> Platform:
-    return Platform(crm_session, ims_token(crm_session))
-
-
 @pytest.mark.parametrize("path", POSTS)
 def test_junk_bodies_are_400_documents(aep, path):
     for body in BODIES:

@@ -3,17 +3,10 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-import pytest
 
-from aep_helpers import ims_token
 from aep_platform_helpers import SEED_SCHEMA, TENANT, XED_FULL, Platform
 
 SCHEMAS = "schemaregistry/tenant/schemas"
-
-
-@pytest.fixture
-def aep(crm_session) -> Platform:
-    return Platform(crm_session, ims_token(crm_session))
 
 
 def test_seed_schema_is_created_with_the_real_fields(aep):
