@@ -76,7 +76,8 @@ class Emulator(ControlPlane):
             if not spec.get("org") and not spec.get("users"):
                 raise FixtureError("data: the fixture defines no org to load it into (give org and users)")
             spec["data"] = dataset
-        with self.salesforce.lock, self.aep.lock:
+        # AEP before Salesforce: the order an AEP tick takes them in (its runs call Salesforce in process)
+        with self.aep.lock, self.salesforce.lock:
             previous = self.fixture
             try:
                 self._use_fixture(spec)
