@@ -9,7 +9,8 @@ the run starts, then each batch with the exact body sent before it goes out:
   on Salesforce: still ``Open`` (never closed, so Salesforce never processes its data) →
   it is aborted and its rows are sent again; closed or finished → the run waits for it and
   reads its successful and failed results, which echo every column sent, and matches them
-  to the recorded CSV rows (identical rows are interchangeable); a processed row whose result
+  to the recorded CSV rows: by position while they come back in the order sent, by content
+  from the first one that does not (identical rows are interchangeable); a processed row whose result
   cannot be matched is reported (``UNRECONCILED``), not sent again. Nothing is sent twice.
 - **Collections** (200 records per call): an interrupted update call is sent again (updates
   are idempotent: the same values are written, no record is created). An interrupted insert
