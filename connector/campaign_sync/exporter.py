@@ -9,7 +9,8 @@ the run starts, then each batch with the exact body sent before it goes out:
   on Salesforce: still ``Open`` (never closed, so Salesforce never processes its data) →
   it is aborted and its rows are sent again; closed or finished → the run waits for it and
   reads its successful and failed results, which echo every column sent, and matches them
-  to the recorded CSV rows (identical rows are interchangeable); a processed row whose result
+  to the recorded CSV rows: by position while they come back in the order sent, by content
+  from the first one that does not (identical rows are interchangeable); a processed row whose result
   cannot be matched is reported (``UNRECONCILED``), not sent again. Nothing is sent twice.
 - **Collections** (200 records per call): an interrupted update call is sent again (updates
   are idempotent: the same values are written, no record is created). An interrupted insert
@@ -32,6 +33,7 @@ import time
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
+from operator import itemgetter
 from datetime import timedelta
 from typing import Any, Callable, Iterator
 
@@ -40,7 +42,7 @@ from connector.salesforce.bulk2 import NULL, BulkJobTimeout, wait
 from connector.salesforce.collections import create_many, update_many
 
 from . import journal
-from .conversions import ConversionError, export_value, zone
+from .conversions import BOOLEAN_TYPES, DATE_TYPES, DATETIME_TYPES, ConversionError, export_value, zone
 from .db import transaction
 from .errors import ConfigurationError
 from .fieldspec import FieldMap, parse_all
@@ -51,6 +53,7 @@ from .remote import RemoteObject
 MODES = ("bulk", "collections")
 DEFAULT_BATCH = {"bulk": 100_000, "collections": 200}
 CRM_ID_KEY = "crm_id"
+CONVERTED_TYPES = BOOLEAN_TYPES | DATE_TYPES | DATETIME_TYPES  # the field types export_value may change a value of
 
 
 class JobEndedBadly(SalesforceError):
@@ -77,6 +80,8 @@ class ExportSpec:
 
 
 def _cell(value: Any) -> str:
+    if type(value) is str:
+        return value
     if value is None:
         return NULL
     if isinstance(value, bool):
@@ -143,12 +148,19 @@ class _Exporter:
             columns.append(self.key)
         return columns
 
-    def _payloads(self, rows: list[journal.JournalRow]) -> tuple[list[journal.JournalRow], list[dict[str, Any]]]:
-        """The rows that can be sent and their payloads; the others are rejected now."""
+    def _payloads(self, rows: list[journal.JournalRow],
+                  cells: bool = False) -> tuple[list[journal.JournalRow], list[Any]]:
+        """The rows that can be sent and their payloads; the others are rejected now.
+
+        With `cells`, each payload is the row's CSV cells (a tuple of strings, in `_header` order) instead of a dict.
+        """
         kept, payloads, rejected = [], [], []
         plan = [(m.remote, index, self.types[m.remote], m.conversion) for index, m in enumerate(self.maps)]
         key_index = len(self.maps)
         tz = self.tz
+        # fields whose value goes out as it is read (export_value leaves it unchanged): their cells need no conversion
+        plain = cells and all(conversion == "copy_paste" or field_type not in CONVERTED_TYPES
+                              for _, _, field_type, conversion in plan)
         for row in rows:
             payload: dict[str, Any] = {}
             if row.operation == "update":
@@ -157,14 +169,21 @@ class _Exporter:
                     rejected.append((row, Reject("MISSING_KEY", f"the primary key {self.key} has no value")))
                     continue
                 payload["Id"] = key
+            values = row.values
+            if plain:
+                kept.append(row)
+                head = tuple([_cell(value) for value in payload.values()])  # the Id of an update
+                payloads.append(head + tuple([value if type(value) is str else _cell(value)
+                                              for value in values[:key_index]]))
+                continue
             try:
                 for remote, index, field_type, conversion in plan:
-                    payload[remote] = export_value(row.values[index], field_type, conversion, tz)
+                    payload[remote] = export_value(values[index], field_type, conversion, tz)
             except ConversionError as error:
                 rejected.append((row, Reject("CONVERSION_ERROR", str(error))))
                 continue
             kept.append(row)
-            payloads.append(payload)
+            payloads.append(tuple([_cell(value) for value in payload.values()]) if cells else payload)
         if rejected:
             journal.reject_now(self.conn, self.run, [(row.position, r.error_symbol, r.error_message)
                                                      for row, r in rejected])
@@ -203,16 +222,25 @@ class _Exporter:
             self._count_reject(position, reject, keys.get(position))  # a run's position is its recipient's id
 
     # -- bulk ----------------------------------------------------------------------------------
-    def _bulk_results(self, job_id: str, which: str, header: list[str]) -> Iterator[tuple[dict, tuple]]:
-        """(the sf__ columns, the sent columns' values) of each result row."""
+    def _bulk_results(self, job_id: str, which: str, header: list[str]) -> Iterator[tuple[str | None, tuple]]:
+        """(sf__Id for a successful result, sf__Error for a failed one; the sent columns' values) of each result row."""
         text = self.client.request("GET", f"jobs/ingest/{job_id}/{which}", headers={"Accept": "text/csv"}).text
         reader = csv.reader(io.StringIO(text, newline=""))
         columns = next(reader, [])
-        extra = [i for i, name in enumerate(columns) if name.startswith("sf__")]
+        wanted = "sf__Id" if which == "successfulResults" else "sf__Error"
+        absent = None if which == "successfulResults" else ""
+        extra = columns.index(wanted) if wanted in columns else None
         sent = [columns.index(name) for name in header] if set(header) <= set(columns) else None
+        if sent and len(sent) == 1:
+            index = sent[0]
+            pick = lambda values: (values[index],)  # noqa: E731
+        elif sent:
+            pick = itemgetter(*sent)
+        else:
+            pick = lambda values: ()  # noqa: E731
         for values in reader:
             if values:
-                yield {columns[i]: values[i] for i in extra}, (tuple(values[i] for i in sent) if sent else ())
+                yield (values[extra] if extra is not None else absent), pick(values)
 
     def _bulk_reconcile(self, batch: dict[str, Any], positions: list[int] | None = None,
                         cells: list[tuple[str, ...]] | None = None) -> None:
@@ -235,25 +263,37 @@ class _Exporter:
         if cells is None:
             cells = [tuple(values) for values in csv.reader(io.StringIO(batch["body"], newline=""))]
         header = list(cells[0])
-        matcher = _Matcher(zip(positions, cells[1:]))
-        del cells
+        # Results usually come back in the order the rows were sent: match them by position while the
+        # next result's cells are those of the next row sent; at the first that is not, match the rest by
+        # content (identical rows are interchangeable, so both give the same answer).
+        count = len(positions)
+        following = 0  # rows [0, following) are matched in order
+        matcher: _Matcher | None = None
         keys: dict[int, str | None] = {}
         results: dict[int, tuple[str, Any]] = {}
         for kind, which in (("done", "successfulResults"), ("rejected", "failedResults")):
             for found, key in self._bulk_results(job_id, which, header):
-                position = matcher.take(key)
+                if matcher is None:
+                    if following < count and cells[following + 1] == key:
+                        position = positions[following]
+                        following += 1
+                    else:
+                        matcher = _Matcher(zip(positions[following:], cells[following + 1:]))
+                        position = matcher.take(key)
+                else:
+                    position = matcher.take(key)
                 if position is None:
                     continue
                 if operation == "update":
                     keys[position] = key[0]
-                results[position] = (("done", found.get("sf__Id")) if kind == "done"
-                                     else ("rejected", parse_bulk_error(found.get("sf__Error", ""))))
+                results[position] = ("done", found) if kind == "done" else ("rejected", parse_bulk_error(found))
         if info.get("state") == "JobComplete":
             # every row was processed: a row whose result cannot be matched is reported, never sent again
             for position in positions:
                 if position not in results:
                     results[position] = ("rejected", Reject("UNRECONCILED", f"processed by bulk job {job_id} but "
                                                             "its result could not be matched; check it in the CRM"))
+        del cells, matcher
         self._settle(batch, "done", positions, keys, results)
         if info.get("state") != "JobComplete":
             raise JobEndedBadly(400, info.get("state", "").upper() or "FAILED",
@@ -336,16 +376,17 @@ class _Exporter:
         rows = journal.pending(self.conn, self.run, operation, self.batch_size, self._columns())
         if not rows:
             return False
-        kept, payloads = self._payloads(rows)
+        bulk = self.run.mode == "bulk"
+        kept, payloads = self._payloads(rows, cells=bulk)
         del rows
         if not kept:
             return True
-        if self.run.mode == "collections":
+        if not bulk:
             self._collections_batch(operation, kept, payloads)
             return True
-        header = self._header(operation)
         positions = [row.position for row in kept]
-        cells = [tuple(header)] + [tuple([_cell(p.get(name)) for name in header]) for p in payloads]
+        cells = payloads  # one tuple of strings per row, in _header order ("Id" first for an update)
+        cells.insert(0, tuple(self._header(operation)))
         del kept, payloads  # the records are many: let them go before Salesforce processes the job
         self._bulk_batch(operation, positions, cells)
         return True
