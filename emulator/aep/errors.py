@@ -30,16 +30,11 @@ class ContentTypeError(ApiError):
                 "detail": "A valid content-type must be specified"}
 
 
-class ImsError(ApiError):
+class ImsError(PlainError):
     """IMS token endpoint errors: the OAuth 2.0 ``error`` / ``error_description`` pair."""
 
-    def __init__(self, status: int, error: str, description: str) -> None:
-        super().__init__(status)
-        self.error = error
-        self.description = description
-
     def body(self) -> Any:
-        return {"error": self.error, "error_description": self.description}
+        return {"error": self.code, "error_description": self.message}
 
 
 class FlowServiceError(ApiError):
