@@ -126,17 +126,7 @@ class SourceConnections(Collection):
             fields.update(data=copy.deepcopy(data), params={}, connectionSpec=spec_ref(spec, body["connectionSpec"]),
                           state="enabled")
             return fields
-        base_id = body.get("baseConnectionId")
-        if not isinstance(base_id, str) or not base_id:
-            raise invalid("baseConnectionId", "is required")
-        base = context.flowservice.connections.items.get(base_id)
-        if base is None:
-            raise FlowServiceError(400, UNKNOWN_REFERENCE, "Bad request",
-                                   f"The base connection {base_id} is not found.", {"path": "baseConnectionId"})
-        if base["connectionSpec"]["id"] != spec["id"]:
-            raise FlowServiceError(400, INCOMPATIBLE, "Bad request",
-                                   f"The base connection {base_id} uses connection spec "
-                                   f"{base['connectionSpec']['id']}, not {spec['id']}.")
+        base_id = base_connection(body, spec, context)["id"]
         data = body.get("data")
         if not isinstance(data, dict):
             raise invalid("data", "an object with format is required")
@@ -207,17 +197,7 @@ class TargetConnections(Collection):
     @staticmethod
     def _destination(body: dict, spec: dict, fields: dict, context: Any) -> dict:
         """A Salesforce CRM destination: its base connection and the destination settings of the targetSpec."""
-        base_id = body.get("baseConnectionId")
-        if not isinstance(base_id, str) or not base_id:
-            raise invalid("baseConnectionId", "is required")
-        base = context.flowservice.connections.items.get(base_id)
-        if base is None:
-            raise FlowServiceError(400, UNKNOWN_REFERENCE, "Bad request",
-                                   f"The base connection {base_id} is not found.", {"path": "baseConnectionId"})
-        if base["connectionSpec"]["id"] != spec["id"]:
-            raise FlowServiceError(400, INCOMPATIBLE, "Bad request",
-                                   f"The base connection {base_id} uses connection spec "
-                                   f"{base['connectionSpec']['id']}, not {spec['id']}.")
+        base_id = base_connection(body, spec, context)["id"]
         params = body.get("params")
         found = flow_specs.problems(params, spec["targetSpec"]["spec"], "params")
         if found:
@@ -231,3 +211,19 @@ class TargetConnections(Collection):
 
     def check_delete(self, resource: dict, context: Any) -> None:
         context.flowservice.flows.check_unused("targetConnectionIds", resource["id"])
+
+
+def base_connection(body: dict, spec: dict, context: Any) -> dict:
+    """The body's ``baseConnectionId``: it must exist in this sandbox and use the same connection spec."""
+    base_id = body.get("baseConnectionId")
+    if not isinstance(base_id, str) or not base_id:
+        raise invalid("baseConnectionId", "is required")
+    base = context.flowservice.connections.items.get(base_id)
+    if base is None:
+        raise FlowServiceError(400, UNKNOWN_REFERENCE, "Bad request",
+                               f"The base connection {base_id} is not found.", {"path": "baseConnectionId"})
+    if base["connectionSpec"]["id"] != spec["id"]:
+        raise FlowServiceError(400, INCOMPATIBLE, "Bad request",
+                               f"The base connection {base_id} uses connection spec "
+                               f"{base['connectionSpec']['id']}, not {spec['id']}.")
+    return base
