@@ -5,6 +5,7 @@ import click
 
 from connector.campaign_sync.cli import campaign
 from emulator.server import serve
+from emulator.snapshot_cli import snapshot
 from scenarios.cli import coverage, run
 
 
@@ -17,6 +18,7 @@ main.add_command(serve)
 main.add_command(run)
 main.add_command(coverage)
 main.add_command(campaign)
+main.add_command(snapshot)
 
 if __name__ == "__main__":
     main()

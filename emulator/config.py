@@ -58,6 +58,7 @@ class Emulator(ControlPlane):
         self.aep = AepBackend(self.ids, self.clock.now, self.fixture)
         self._snapshots: dict[str, dict] = {}
         self._baseline: dict | None = None  # what reset returns to (serve's startup data, the last /fixture)
+        self.persister: Any = None  # durable.Persister when serve runs with --data: saves before each answer
 
     def load_fixture(self, fixture: dict, source: str = "fixture") -> dict[str, int]:
         """Replace all state with a fixture (``fixtures/files.py`` format): the one way in for every entry point.
@@ -142,6 +143,17 @@ class Emulator(ControlPlane):
         saved = self._snapshots[name]
         self._restore_state(saved)
         self._baseline = saved["baseline"]
+
+    # -- state files (emulator/durable) ----------------------------------------------------------
+    def export_state_file(self, passphrase: str) -> bytes:
+        """The whole state as one SQLite state file, its secrets encrypted with ``passphrase``."""
+        from .durable import export_state
+        return export_state(self, passphrase)
+
+    def import_state_file(self, data: bytes, passphrase: str) -> None:
+        """Replace the whole state with a state file's (:meth:`export_state_file`); raises ``ValueError``."""
+        from .durable import import_state
+        import_state(self, data, passphrase)
 
     def summary(self) -> dict:
         sf = self.salesforce

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import secrets
 import sys
+from pathlib import Path
 
 import click
 
@@ -27,6 +28,36 @@ def build_emulator(fixture_path: str | None, demo: bool, seed: int, count: int,
     return emulator
 
 
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def emulator_for(data_path: Path | None, fixture_path: str | None, demo: bool, seed: int, count: int,
+                 admin_token: str) -> tuple[Emulator, bool]:
+    """The emulator ``serve`` runs: restored from ``data_path`` when that file exists, else built and saved there.
+
+    A file that exists but is not a readable state file stops the start with its reason; it is never written.
+    """
+    from .durable import StateFileError, StateKeyError, open_data
+    if data_path is not None and data_path.exists():
+        emulator = Emulator(EmulatorConfig(seed=seed, fixture={}, admin_token=admin_token))
+    else:
+        emulator = build_emulator(fixture_path, demo, seed, count, admin_token)
+    if data_path is None:
+        return emulator, False
+    try:
+        _, restored = open_data(emulator, data_path)
+    except (StateFileError, StateKeyError) as exc:
+        raise click.ClickException(str(exc)) from None
+    return emulator, restored
+
+
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind (loopback by default).")
 @click.option("--port", default=8787, show_default=True, type=int, help="Port; 0 picks a free one.")
@@ -38,14 +69,20 @@ def build_emulator(fixture_path: str | None, demo: bool, seed: int, count: int,
 @click.option("--seed", default=42, show_default=True, help="Seed for ids and generated data.")
 @click.option("--count", default=50, show_default=True, help="Contacts (and Leads; half as many Opportunities and Cases) to generate with --demo.")
 @click.option("--threads", default=8, show_default=True, help="Waitress worker threads.")
+@click.option("--data", "data_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="State file (SQLite): every write is saved before it is answered and a restart restores it. "
+                   "Made from the fixture/demo options when it does not exist.")
 def serve(host: str, port: int, admin_token: str | None, fixture_path: str | None, demo: bool, seed: int,
-          count: int, threads: int) -> None:
+          count: int, threads: int, data_path: Path | None) -> None:
     """Serve the emulator over HTTP for clients in any language."""
     import waitress
 
     from .app import create_app
     token = admin_token or secrets.token_urlsafe(24)
-    emulator = build_emulator(fixture_path, demo, seed, count, token)
+    if not _is_loopback(host):
+        click.echo(f"WARNING: binding {host}: the emulator is reachable from other machines "
+                   "(use the default 127.0.0.1 unless you mean it)", err=True)
+    emulator, restored = emulator_for(data_path, fixture_path, demo, seed, count, token)
     server = waitress.create_server(create_app(emulator), host=host, port=port, threads=threads,
                                     ident="crm-harness")
     base = f"http://{host}:{server.effective_port}"
@@ -53,6 +90,8 @@ def serve(host: str, port: int, admin_token: str | None, fixture_path: str | Non
     user = next(iter(org.users.values()), None)
     app = next(iter(org.apps.values()), None)
     lines = [f"crm-harness emulator listening on {base}",
+             *([f"  state file       {data_path} ({'restored' if restored else 'new'}; saved before every answer)"]
+               if data_path else []),
              f"  admin token      {token}  (send as X-Admin-Token to {base}/__emulator/...)"]
     if user is not None:
         lines.append(f"  salesforce user  {user.username} / {user.password}  security token {user.security_token}")

@@ -57,7 +57,7 @@ class Sandbox:
 class AepBackend(Backend):
     """IMS and the platform's per-sandbox state; one instance per emulator."""
 
-    state_attributes = ("clients", "tokens", "sandboxes")
+    state_attributes = ("clients", "tokens", "sandboxes", "token_lifetime", "spec")
 
     def __init__(self, ids: IdSource, now: Callable[[], datetime], fixture: dict | None = None) -> None:
         self.platform_app: Callable | None = None  # the emulator's WSGI app: runs call Salesforce through it

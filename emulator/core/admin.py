@@ -143,6 +143,27 @@ def restore():
     return json_response({"restored": name})
 
 
+@bp.route("/snapshot/file", methods=["GET", "PUT"])
+def snapshot_file():
+    """The whole state as one shareable SQLite file (GET), or replaced by one (PUT).
+
+    The file's secrets are encrypted with the passphrase of the ``X-Snapshot-Passphrase`` header.
+    """
+    passphrase = request.headers.get("X-Snapshot-Passphrase", "")
+    if not passphrase:
+        raise AdminError(400, "X-Snapshot-Passphrase header missing: a snapshot file's secrets are "
+                              "encrypted with it")
+    emulator = current_emulator()
+    try:
+        if request.method == "GET":
+            return current_app.response_class(emulator.export_state_file(passphrase),
+                                              mimetype="application/vnd.sqlite3")
+        emulator.import_state_file(request.get_data(), passphrase)
+    except ValueError as exc:  # StateFileError, StateKeyError
+        raise AdminError(400, str(exc)) from None
+    return json_response({"loaded": True})
+
+
 # -- faults (see core/faults.py) -------------------------------------------------------------
 @bp.route("/faults", methods=["GET", "POST", "DELETE"])
 def faults():

@@ -127,6 +127,16 @@ class Clock:
             self._frozen_at = None
             self._moved()
 
+    def dump(self) -> dict:
+        """The offset from real time and the frozen instant: a restart keeps the emulated time."""
+        with self._lock:
+            return {"offset": self._offset, "frozen_at": self._frozen_at}
+
+    def load(self, saved: dict) -> None:
+        with self._lock:
+            self._offset = saved["offset"]
+            self._frozen_at = saved["frozen_at"]
+
     def state(self) -> dict:
         return {"now": iso(self.read()), "frozen": self.frozen,
                 "offsetSeconds": self._offset.total_seconds()}

@@ -166,6 +166,15 @@ class FaultSet:
         with self._lock:
             return [r.as_dict() for r in self._rules]
 
+    def dump(self) -> dict:
+        """The rules as they stand (hits and what remains) and the id counter, for durable state."""
+        with self._lock:
+            return {"rules": list(self._rules), "next": self._next}
+
+    def load(self, saved: dict) -> None:
+        with self._lock:
+            self._rules, self._next = list(saved["rules"]), saved["next"]
+
     def take(self, method: str, path: str) -> list[FaultRule]:
         """The rules matching a request, counted as used; spent rules retire."""
         if not self._rules:  # the common case, read without the lock: no faults set

@@ -11,6 +11,7 @@ the call.
 from __future__ import annotations
 
 import time
+from contextvars import ContextVar
 from typing import Any, Callable, Iterable
 
 from .faults import answer_faults
@@ -25,6 +26,9 @@ _REASONS = {200: "OK", 201: "Created", 204: "No Content", 300: "Multiple Choices
             413: "Request Entity Too Large", 415: "Unsupported Media Type", 500: "Internal Server Error"}
 
 HeaderHook = Callable[[dict, list[tuple[str, str]]], None]
+# Set while a request runs: the calls it makes to the app in-process (an AEP run reading Salesforce)
+# are part of it, so only the outermost one saves durable state, once the whole request is done.
+_IN_REQUEST: ContextVar[bool] = ContextVar("crm_harness_in_request", default=False)
 
 
 class FrontDispatcher:
@@ -40,11 +44,17 @@ class FrontDispatcher:
         clock = self.emulator.clock
         now = environ[NOW_ENVIRON_KEY] = clock.now()  # the one reading of this request
         pin = clock.pin(now)
+        persister = self.emulator.persister  # durable mode only (serve --data)
+        outermost = _IN_REQUEST.set(True) if persister is not None and not _IN_REQUEST.get() else None
         try:
             self.emulator.tick(now)
             status, result = self._answer(environ, start_response)
         finally:
             clock.unpin(pin)
+            if outermost is not None:
+                _IN_REQUEST.reset(outermost)
+        if outermost is not None:
+            persister.save()  # before the answer leaves: an acknowledged write is on disk
         path = environ.get("PATH_INFO", "") or "/"
         org = environ.get(ORG_ENVIRON_KEY)
         self.emulator.journal.record(JournalEntry(

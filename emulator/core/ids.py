@@ -127,3 +127,17 @@ class IdSource:
     def restore(self, counters: dict) -> None:
         with self._lock:
             self._counters = dict(counters)
+
+    def dump(self) -> dict:
+        """Counters and the seeded random generator's position: what a restart must carry on from."""
+        with self._lock:
+            seeded = type(self._random) is random.Random
+            return {"counters": dict(self._counters), "random": self._random.getstate() if seeded else None}
+
+    def load(self, saved: dict) -> None:
+        """Carry on from :meth:`dump` (so a restarted server never hands out a token twice)."""
+        with self._lock:
+            self._counters = dict(saved["counters"])
+            if saved["random"] is not None:
+                self._random = random.Random()
+                self._random.setstate(saved["random"])

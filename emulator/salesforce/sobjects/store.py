@@ -73,6 +73,10 @@ class ObjectStore:
         self.equality: dict[str, dict[Any, str | set[str]]] = {n: {} for n in equality_indexed(schema)}
         self.ordered: dict[str, list[tuple[Any, str]]] = {n: [] for n in ORDERED_INDEX_FIELDS}
         self._search: Any = None  # the SOSL index (search.index.SearchIndex), built on the first search
+        # Durable mode (emulator/durable) reads and clears these: the ids written since its last
+        # save, or every row when ``rewrite`` is set. None: nobody is saving this store.
+        self.changed: set[str] | None = None
+        self.rewrite = False
 
     def search_index(self, build: Callable[[], Any]) -> Any:
         """The SOSL index of this store, built by ``build`` the first time and then kept up to date."""
@@ -92,7 +96,12 @@ class ObjectStore:
                 _bucket_add(index, index_key(value), record_id)
         self.equality[field_name] = index
 
+    def mark_all_changed(self) -> None:
+        """Every row changed in place (a field added or dropped): durable mode rewrites the store."""
+        self.rewrite = True
+
     def drop_field(self, field_name: str) -> None:
+        self.rewrite = True
         self.equality.pop(field_name, None)
         self._search = None  # rebuilt on the next search
         for record in self.records.values():
@@ -136,12 +145,16 @@ class ObjectStore:
     def insert(self, record: dict) -> None:
         record_id = record["Id"]
         self.records[record_id] = record
+        if self.changed is not None:
+            self.changed.add(record_id)
         self._index_add(record_id, record, self._indexed_names())
         if self._search is not None:
             self._search.add(record)
 
     def update(self, record_id: str, changes: dict) -> dict:
         record = self.records[record_id]
+        if self.changed is not None:
+            self.changed.add(record_id)
         touched = self._indexed_names(changes)
         self._index_remove(record_id, record, touched)
         record.update(changes)
@@ -152,6 +165,8 @@ class ObjectStore:
 
     def purge(self, record_id: str) -> dict | None:
         record = self.records.pop(record_id, None)
+        if self.changed is not None:
+            self.changed.add(record_id)
         if record is not None:
             self._index_remove(record_id, record, self._indexed_names())
         return record

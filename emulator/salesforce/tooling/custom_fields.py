@@ -251,6 +251,7 @@ def create_custom_field(data: OrgData, ids: IdSource, now: datetime, user_id: st
     if field_def.type == "boolean":  # a checkbox is never null: existing rows take its default
         for record in store.records.values():
             record[field_def.name] = field_def.default
+        store.mark_all_changed()
     return field_def
 
 
