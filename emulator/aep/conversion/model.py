@@ -86,6 +86,10 @@ class MappingSet:
         return MappingSet(self.id, self.version, self.schema_id, copy.deepcopy(self.mappings, memo),
                           copy.deepcopy(self.document, memo))
 
+    def __reduce__(self) -> tuple:
+        """Pickled (durable state) as its data; the compiled function is rebuilt on first use."""
+        return MappingSet, (self.id, self.version, self.schema_id, self.mappings, self.document)
+
     def source_attributes(self) -> list[str]:
         """The source columns the mapping reads, in order, without duplicates (a run's SELECT list)."""
         return list(dict.fromkeys(m.source for m in self.mappings))

@@ -49,6 +49,16 @@ class MemoryJournal(ActivationJournal):
         twin.db.deserialize(self.db.serialize())
         return twin
 
+    def __reduce__(self) -> tuple:
+        """Pickled (durable state) as the database's bytes."""
+        return _journal_from_bytes, (self.db.serialize(),)
+
+
+def _journal_from_bytes(data: bytes) -> MemoryJournal:
+    journal = MemoryJournal()
+    journal.db.deserialize(data)
+    return journal
+
 
 @dataclass
 class ExportState:

@@ -42,11 +42,36 @@ class OrgQueryContext:
 @dataclass
 class Cursor:
     records: list
-    render: Callable[[dict], dict]
+    render: Callable[[dict], dict] | None  # None after a restart until :meth:`bind`
     total_size: int
     batch: int
     user_id: str
     last_used: datetime
+    soql: str = ""
+    version: str = ""
+
+    def __reduce__(self) -> tuple:
+        """Pickled (durable state) as its query and the ids of its rows, not as a renderer closure."""
+        ids = self.records if self.render is None else [r["Id"] for r in self.records]  # unbound: ids already
+        return _unbound_cursor, (ids, self.total_size, self.batch, self.user_id,
+                                 self.last_used, self.soql, self.version)
+
+    def bind(self, data: OrgData) -> None:
+        """After a restart: bind the query again for its renderer and find the rows by id."""
+        if self.render is not None:
+            return
+        from . import prepare
+        from .result import make_renderer
+        ctx = OrgQueryContext(data, self.version, self.last_used)
+        bound = prepare(self.soql, ctx)
+        self.render = make_renderer(bound, ctx, self.version)
+        store = data.store(bound.sobject.name)
+        self.records = [record for record in map(store.get, self.records) if record is not None]
+
+
+def _unbound_cursor(ids: list, total_size: int, batch: int, user_id: str, last_used: datetime, soql: str,
+                    version: str) -> Cursor:
+    return Cursor(ids, None, total_size, batch, user_id, last_used, soql, version)
 
 
 def batch_size(header: str | None) -> int:

@@ -34,7 +34,8 @@ def _run(version: str, include_deleted: bool):
         if result.is_count:
             return json_response({"totalSize": result.total_size, "done": True, "records": []})
         cursor = Cursor(result.records, result.render, result.total_size,
-                        batch_size(request.headers.get("Sforce-Query-Options")), ctx.session.user_id, ctx.now)
+                        batch_size(request.headers.get("Sforce-Query-Options")), ctx.session.user_id, ctx.now,
+                        soql, version)
         locator_id = ctx.backend.ids.new_id("01g")
         if len(result.records) > cursor.batch:
             open_cursor(ctx.data, cursor, locator_id)
@@ -62,6 +63,7 @@ def query_more(version: str, locator: str):
         if not cursor_usable(cursor, position, ctx.session.user_id, ctx.now):
             raise SalesforceError(400, "INVALID_QUERY_LOCATOR", "invalid query locator")
         cursor.last_used = ctx.now
+        cursor.bind(ctx.data)
         resource = "queryAll" if request.path.split("/")[4] == "queryAll" else "query"
         body = page(cursor, locator_id, int(position), version, resource)
         if body["done"]:

@@ -187,3 +187,23 @@ def test_serve_refuses_a_foreign_data_file_and_warns_on_a_non_loopback_host(tmp_
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.mark.slow
+def test_the_scenario_library_passes_against_a_durable_server_and_its_file_reloads(tmp_path):
+    """Every kind of state the library makes (bulk jobs, cursors, flows, runs, journals…) saves and loads."""
+    data = tmp_path / "state.db"
+    root = Path(__file__).resolve().parents[3]
+    with serve_subprocess("--data", str(data)) as server:
+        run = subprocess.run([sys.executable, "-m", "crm_harness", "run", "scenarios/", "--server", server.base_url,
+                              "--admin-token", server.admin_token, "-q"], cwd=root, capture_output=True, text=True,
+                             timeout=600)
+        assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+        answer = requests.get(f"{server.base_url}/__emulator/state", headers={"X-Admin-Token": server.admin_token},
+                              timeout=10).json()
+    with serve_subprocess("--data", str(data)) as again:
+        reloaded = requests.get(f"{again.base_url}/__emulator/state", headers={"X-Admin-Token": again.admin_token},
+                                timeout=10).json()
+    for body in (answer, reloaded):
+        body.pop("clock")
+    assert reloaded == answer

@@ -35,9 +35,9 @@ class Served:
         assert answer.status_code == 200, answer.text
         return answer.json()
 
-    def api(self, method: str, path: str, token: str, **kwargs):
-        return self.session.request(method, f"{API}/{path}", headers={"Authorization": f"Bearer {token}"},
-                                    **kwargs)
+    def api(self, method: str, path: str, token: str, headers: dict | None = None, **kwargs):
+        return self.session.request(method, f"{API}/{path}",
+                                    headers={"Authorization": f"Bearer {token}", **(headers or {})}, **kwargs)
 
     def admin(self, method: str, path: str, **kwargs):
         return self.session.request(method, f"http://emulator/__emulator/{path}", **kwargs)
@@ -247,3 +247,22 @@ def test_reset_and_named_snapshots_survive_a_restart(state_path):
     assert again.admin("POST", "reset").status_code == 200
     token = again.login()["access_token"]
     assert "Kept" not in _names(again, token)
+
+
+def test_a_query_locator_goes_on_after_a_restart(state_path):
+    emulator = fresh_emulator(seed=3)
+    emulator.seed(Contact=[{"LastName": f"Row{i:03d}"} for i in range(450)])
+    served = start(state_path, emulator)
+    token = served.login()["access_token"]
+    first = served.api("GET", "query", token, params={"q": "SELECT Id, LastName FROM Contact ORDER BY LastName"},
+                       headers={"Sforce-Query-Options": "batchSize=200"})
+    assert first.status_code == 200, first.text
+    body = first.json()
+    next_url = body["nextRecordsUrl"]
+    again = restart(served, state_path)
+    more = again.session.get(f"https://harness.my.salesforce.com{next_url}",
+                             headers={"Authorization": f"Bearer {token}"})
+    assert more.status_code == 200, more.text
+    names = [r["LastName"] for r in body["records"]] + [r["LastName"] for r in more.json()["records"]]
+    assert names[:400] == sorted(names[:400]) and len(more.json()["records"]) == 200
+    assert more.json()["records"][0]["attributes"]["type"] == "Contact"
