@@ -141,24 +141,20 @@ def test_no_secret_is_stored_in_clear(state_path):
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
 
 
-@pytest.mark.parametrize("content", [b"not a database at all", b""])
-def test_a_foreign_file_is_refused_and_left_untouched(state_path, content):
-    state_path.write_bytes(content)
-    with pytest.raises(StateFileError, match="not a crm-harness state file"):
-        start(state_path)
-    assert state_path.read_bytes() == content
-    assert not (state_path.parent / "state.db.key").exists()
+def _other_sqlite_database(path: Path) -> None:
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE recipients (id INTEGER)")
 
 
-def test_another_sqlite_database_is_refused_untouched(state_path):
-    conn = sqlite3.connect(state_path)
-    conn.execute("CREATE TABLE recipients (id INTEGER)")
-    conn.commit()
-    conn.close()
+@pytest.mark.parametrize("make", [lambda p: p.write_bytes(b"not a database at all"), lambda p: p.write_bytes(b""),
+                                  _other_sqlite_database], ids=["text", "empty", "other-sqlite"])
+def test_a_foreign_file_is_refused_and_left_untouched(state_path, make):
+    make(state_path)
     before = state_path.read_bytes()
     with pytest.raises(StateFileError, match="not a crm-harness state file"):
         start(state_path)
     assert state_path.read_bytes() == before
+    assert not (state_path.parent / "state.db.key").exists()
 
 
 def test_a_corrupt_state_file_is_refused_untouched(state_path):
