@@ -15,16 +15,21 @@ def build_emulator(fixture_path: str | None, demo: bool, seed: int, count: int,
     """An emulator on the given fixture file (or the demo org), with generated data when asked.
 
     The fixture, generated data included, goes through ``Emulator.load_fixture``
-    like every other entry point, so ``POST /__emulator/reset`` returns to it.
+    like every other entry point; with ``demo`` the demo org is then seeded
+    (``emulator.demo.seed_demo``: custom fields, AEP pipeline, profiles, segments,
+    destination) and ``POST /__emulator/reset`` returns to that state.
     """
     from fixtures.files import load_fixture_file, merge_over_demo
 
     fixture = merge_over_demo(load_fixture_file(fixture_path) if fixture_path else None, fixture_path or "demo")
-    if demo and not fixture.get("data"):
-        fixture["data"] = {"generate": {"seed": seed, "count": count, "opportunities": count // 2,
-                                        "cases": count // 2}}
+    if demo:
+        from .demo import demo_fixture
+        fixture = demo_fixture(fixture, seed, count)
     emulator = Emulator(EmulatorConfig(seed=seed, fixture={}, admin_token=admin_token))
     emulator.load_fixture(fixture, fixture_path or "demo")
+    if demo:
+        from .demo import seed_demo
+        seed_demo(emulator, seed)
     return emulator
 
 
@@ -65,8 +70,9 @@ def emulator_for(data_path: Path | None, fixture_path: str | None, demo: bool, s
               help="Token for /__emulator (random when not given).")
 @click.option("--fixture", "fixture_path", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Fixture file (YAML/JSON) replacing the demo org.")
-@click.option("--demo/--no-demo", default=False, help="Load a generated demo data set.")
-@click.option("--seed", default=42, show_default=True, help="Seed for ids and generated data.")
+@click.option("--demo/--no-demo", default=False,
+              help="Seed the demo org: Faker data over months, segment fields, AEP pipeline, profiles, segments.")
+@click.option("--seed", default=42, show_default=True, help="Seed for ids and generated data (same seed, same org).")
 @click.option("--count", default=50, show_default=True, help="Contacts (and Leads; half as many Opportunities and Cases) to generate with --demo.")
 @click.option("--threads", default=8, show_default=True, help="Waitress worker threads.")
 @click.option("--data", "data_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -78,30 +84,23 @@ def serve(host: str, port: int, admin_token: str | None, fixture_path: str | Non
     import waitress
 
     from .app import create_app
+    from .demo import DemoError, banner
     token = admin_token or secrets.token_urlsafe(24)
     if not _is_loopback(host):
         click.echo(f"WARNING: binding {host}: the emulator is reachable from other machines "
                    "(use the default 127.0.0.1 unless you mean it)", err=True)
-    emulator, restored = emulator_for(data_path, fixture_path, demo, seed, count, token)
+    try:
+        emulator, restored = emulator_for(data_path, fixture_path, demo, seed, count, token)
+    except DemoError as exc:
+        raise click.ClickException(str(exc)) from None
     server = waitress.create_server(create_app(emulator), host=host, port=port, threads=threads,
                                     ident="crm-harness")
     base = f"http://{host}:{server.effective_port}"
-    org = emulator.salesforce.default_org().org
-    user = next(iter(org.users.values()), None)
-    app = next(iter(org.apps.values()), None)
-    lines = [f"crm-harness emulator listening on {base}",
-             *([f"  state file       {data_path} ({'restored' if restored else 'new'}; saved before every answer)"]
-               if data_path else []),
-             f"  admin token      {token}  (send as X-Admin-Token to {base}/__emulator/...)"]
-    if user is not None:
-        lines.append(f"  salesforce user  {user.username} / {user.password}  security token {user.security_token}")
-    if app is not None:
-        lines.append(f"  connected app    client id {app.client_id}  client secret {app.client_secret}")
-    aep = emulator.fixture.get("aep")
-    if aep:
-        lines.append(f"  aep              client id {aep['client_id']}  client secret {aep['client_secret']}  "
-                     f"org {aep['org_id']}  sandbox {aep['sandbox']}")
-    lines.append(f"  login            curl -d grant_type=password -d client_id=... {base}/services/oauth2/token")
-    click.echo("\n".join(lines))
+    lines = banner(emulator, base, token).split("
+")
+    if data_path is not None:
+        lines.insert(1, f"  state file       {data_path} ({'restored' if restored else 'new'}; saved before every answer)")
+    click.echo("
+".join(lines))
     sys.stdout.flush()
     server.run()

@@ -104,14 +104,16 @@ class ServerTarget:
         if self._saved is None:
             return
         (name, clock), self._saved = self._saved, None
-        restored = self._admin("POST", "/restore", {"name": name})
-        if restored.status_code != 200:
-            raise TargetError(f"could not restore the server's state ({restored.status_code}: {restored.text[:200]})")
+        # the clock first: a restored state with scheduled flows (serve --demo) must not see the
+        # scenario's far-off time, or it would fire every slot up to it at the next request
         if clock.get("frozen"):
             self._admin("POST", "/clock", {"freeze": True, "set": clock["now"]})
         else:
             moment = datetime.now(timezone.utc) + timedelta(seconds=float(clock.get("offsetSeconds", 0)))
             self._admin("POST", "/clock", {"freeze": False, "set": moment.isoformat()})
+        restored = self._admin("POST", "/restore", {"name": name})
+        if restored.status_code != 200:
+            raise TargetError(f"could not restore the server's state ({restored.status_code}: {restored.text[:200]})")
 
     def open(self, fixture: dict[str, Any]) -> Connection:
         connection = Connection(requests.Session(), self.base_url, self.mode, dict(self.admin_headers))

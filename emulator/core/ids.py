@@ -89,8 +89,18 @@ def _id_head(start: str, high: int) -> tuple[str, str]:
     return head, checksum_suffix(head + "00000")[:2]
 
 
+DRAWS = "~draws"  # the key of the token-draw count in :meth:`IdSource.state` (id prefixes have 3 characters)
+
+
 class IdSource:
-    """Deterministic id and token source; the same seed gives the same ids."""
+    """Deterministic id and token source; the same seed gives the same ids.
+
+    :meth:`state` holds the id counters and how many tokens were drawn; :meth:`restore`
+    continues the counters and, with a seed, reseeds the token source from the seed and that
+    count, so tokens and uuids drawn after restoring a state (a reset to a baseline, a
+    snapshot) never replay the ones the state already holds, and the same state always
+    continues the same way.
+    """
 
     def __init__(self, seed: int | None = None, pod: str = "Hs") -> None:
         self._lock = threading.Lock()
@@ -101,6 +111,7 @@ class IdSource:
     def reset(self) -> None:
         with self._lock:
             self._counters: dict[str, int] = {}
+            self._draws = 0
             self._random = random.Random(self._seed) if self._seed is not None else random.SystemRandom()
 
     def new_id(self, prefix: str) -> str:
@@ -115,6 +126,7 @@ class IdSource:
 
     def token(self, length: int = 32, alphabet: str = BASE62) -> str:
         with self._lock:
+            self._draws += 1
             return "".join(self._random.choice(alphabet) for _ in range(length))
 
     def hex(self, length: int) -> str:
@@ -122,22 +134,28 @@ class IdSource:
 
     def state(self) -> dict:
         with self._lock:
-            return dict(self._counters)
+            return {**self._counters, DRAWS: self._draws}
 
     def restore(self, counters: dict) -> None:
         with self._lock:
-            self._counters = dict(counters)
+            saved = dict(counters)
+            self._draws = int(saved.pop(DRAWS, 0))
+            self._counters = saved
+            if self._seed is not None:
+                self._random = random.Random(f"{self._seed}/{self._draws}")
 
     def dump(self) -> dict:
         """Counters and the seeded random generator's position: what a restart must carry on from."""
         with self._lock:
             seeded = type(self._random) is random.Random
-            return {"counters": dict(self._counters), "random": self._random.getstate() if seeded else None}
+            return {"counters": dict(self._counters), "draws": self._draws,
+                    "random": self._random.getstate() if seeded else None}
 
     def load(self, saved: dict) -> None:
         """Carry on from :meth:`dump` (so a restarted server never hands out a token twice)."""
         with self._lock:
             self._counters = dict(saved["counters"])
+            self._draws = saved["draws"]
             if saved["random"] is not None:
                 self._random = random.Random()
                 self._random.setstate(saved["random"])

@@ -33,7 +33,8 @@ def live_state(emulator: Any) -> dict:
     return {"fixture": emulator.fixture,
             "backends": {key: {name: getattr(backend, name) for name in backend.state_attributes}
                          for key, backend in emulator.backends.items()},
-            "ids": emulator.ids.dump(), "clock": emulator.clock.dump(), "faults": emulator.faults.dump()}
+            "ids": emulator.ids.dump(), "clock": emulator.clock.dump(), "faults": emulator.faults.dump(),
+            "demo": emulator.config.extra.get("demo")}  # serve --demo's DemoInfo, for the banner
 
 
 def saved_state(emulator: Any) -> dict:
@@ -51,6 +52,8 @@ def apply_state(emulator: Any, live: dict, saved: dict) -> None:
     emulator.ids.load(live["ids"])
     emulator.clock.load(live["clock"])
     emulator.faults.load(live["faults"])
+    if live.get("demo") is not None:
+        emulator.config.extra["demo"] = live["demo"]
     emulator._baseline = saved["baseline"]
     emulator._snapshots = dict(saved["snapshots"])
 
