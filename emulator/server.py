@@ -93,14 +93,16 @@ def serve(host: str, port: int, admin_token: str | None, fixture_path: str | Non
         emulator, restored = emulator_for(data_path, fixture_path, demo, seed, count, token)
     except DemoError as exc:
         raise click.ClickException(str(exc)) from None
-    server = waitress.create_server(create_app(emulator), host=host, port=port, threads=threads,
-                                    ident="crm-harness")
+    try:
+        server = waitress.create_server(create_app(emulator), host=host, port=port, threads=threads,
+                                        ident="crm-harness")
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror} "
+                                   "(another server there? --port 0 picks a free port)") from None
     base = f"http://{host}:{server.effective_port}"
-    lines = banner(emulator, base, token).split("
-")
+    lines = banner(emulator, base, token).split("\n")
     if data_path is not None:
         lines.insert(1, f"  state file       {data_path} ({'restored' if restored else 'new'}; saved before every answer)")
-    click.echo("
-".join(lines))
+    click.echo("\n".join(lines))
     sys.stdout.flush()
     server.run()
