@@ -7,7 +7,7 @@ lock and renders the answer; every rule lives in the model modules.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
 
 from flask import Blueprint, current_app, g, request
 
@@ -133,36 +133,25 @@ for _kind in COLLECTIONS:
 
 
 # -- specs (shared by every org and sandbox) -------------------------------------------------
-@bp.get("/connectionSpecs")
-def list_connection_specs():
-    return json_response(list_page(connection_specs.all_specs(), params(), list_path()))
+def _register_specs(kind: str, all_specs: Callable[[], list[dict]], find: Callable[[str], dict | None]) -> None:
+    def list_specs():
+        return json_response(list_page(all_specs(), params(), list_path()))
+
+    def get_specs(spec_id: str):
+        found = []
+        for wanted in _ids(spec_id):
+            spec = find(wanted)
+            if spec is None:
+                raise not_found(kind, wanted)
+            found.append(spec)
+        return json_response({"items": found})
+
+    bp.add_url_rule(f"/{kind}", f"list_{kind}", list_specs, methods=["GET"])
+    bp.add_url_rule(f"/{kind}/<spec_id>", f"get_{kind}", get_specs, methods=["GET"])
 
 
-@bp.get("/connectionSpecs/<spec_id>")
-def get_connection_spec(spec_id: str):
-    found = []
-    for wanted in _ids(spec_id):
-        spec = connection_specs.find_spec(wanted)
-        if spec is None:
-            raise not_found("connectionSpecs", wanted)
-        found.append(spec)
-    return json_response({"items": found})
-
-
-@bp.get("/flowSpecs")
-def list_flow_specs():
-    return json_response(list_page(flow_specs.all_specs(), params(), list_path()))
-
-
-@bp.get("/flowSpecs/<spec_id>")
-def get_flow_spec(spec_id: str):
-    found = []
-    for wanted in _ids(spec_id):
-        spec = flow_specs.find(wanted)
-        if spec is None:
-            raise not_found("flowSpecs", wanted)
-        found.append(spec)
-    return json_response({"items": found})
+_register_specs("connectionSpecs", connection_specs.all_specs, connection_specs.find_spec)
+_register_specs("flowSpecs", flow_specs.all_specs, flow_specs.find)
 
 
 # -- base connection extras ------------------------------------------------------------------
