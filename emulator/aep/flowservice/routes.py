@@ -83,18 +83,15 @@ def created(resource: dict) -> Any:
 # -- shared CRUD for the plain collections ---------------------------------------------------
 COLLECTIONS = {"connections": "connections", "sourceConnections": "source_connections",
                "targetConnections": "target_connections"}
+# written through the FlowService (a write there touches other resources); read like the others
+SERVICE_WRITTEN = {"flows": "flows", "runs": "runs"}
 
 
 def collection(kind: str) -> Collection:
-    return getattr(service(), COLLECTIONS[kind])
+    return getattr(service(), COLLECTIONS.get(kind) or SERVICE_WRITTEN[kind])
 
 
-def _register(kind: str) -> None:
-    def create_one():
-        body = read_json()
-        with backend().lock:
-            return created(collection(kind).create(body, context(), caller(), backend().id_source(), now()))
-
+def _register_reads(kind: str) -> None:
     def list_all():
         with backend().lock:
             return json_response(collection(kind).listed(context(), params(), list_path()))
@@ -103,6 +100,18 @@ def _register(kind: str) -> None:
         with backend().lock:
             found = collection(kind)
             return json_response({"items": [found.shown(found.get(i), context()) for i in _ids(resource_id)]})
+
+    bp.add_url_rule(f"/{kind}", f"list_{kind}", list_all, methods=["GET"])
+    bp.add_url_rule(f"/{kind}/<resource_id>", f"get_{kind}", get_one, methods=["GET"])
+
+
+def _register(kind: str) -> None:
+    _register_reads(kind)
+
+    def create_one():
+        body = read_json()
+        with backend().lock:
+            return created(collection(kind).create(body, context(), caller(), backend().id_source(), now()))
 
     def patch_one(resource_id: str):
         operations = read_json()
@@ -117,8 +126,6 @@ def _register(kind: str) -> None:
         return empty_response(204)
 
     bp.add_url_rule(f"/{kind}", f"create_{kind}", create_one, methods=["POST"])
-    bp.add_url_rule(f"/{kind}", f"list_{kind}", list_all, methods=["GET"])
-    bp.add_url_rule(f"/{kind}/<resource_id>", f"get_{kind}", get_one, methods=["GET"])
     bp.add_url_rule(f"/{kind}/<resource_id>", f"patch_{kind}", patch_one, methods=["PATCH"])
     bp.add_url_rule(f"/{kind}/<resource_id>", f"delete_{kind}", delete_one, methods=["DELETE"])
 
@@ -130,6 +137,8 @@ def _ids(resource_id: str) -> list[str]:
 
 for _kind in COLLECTIONS:
     _register(_kind)
+for _kind in SERVICE_WRITTEN:
+    _register_reads(_kind)
 
 
 # -- specs (shared by every org and sandbox) -------------------------------------------------
@@ -199,19 +208,6 @@ def create_flow():
         return created(service().create_flow(body, context(), caller(), backend().id_source(), now()))
 
 
-@bp.get("/flows")
-def list_flows():
-    with backend().lock:
-        return json_response(service().flows.listed(context(), params(), list_path()))
-
-
-@bp.get("/flows/<flow_id>")
-def get_flow(flow_id: str):
-    with backend().lock:
-        flows = service().flows
-        return json_response({"items": [flows.shown(flows.get(i), context()) for i in _ids(flow_id)]})
-
-
 @bp.patch("/flows/<flow_id>")
 def patch_flow(flow_id: str):
     operations = read_json()
@@ -243,16 +239,3 @@ def create_run():
     with backend().lock:
         run = service().request_run(body, context(), caller(), backend().id_source(), now())
         return json_response({"items": [{"id": run["id"], "etag": run["etag"]}]}, 201)
-
-
-@bp.get("/runs")
-def list_runs():
-    with backend().lock:
-        return json_response(service().runs.listed(context(), params(), list_path()))
-
-
-@bp.get("/runs/<run_id>")
-def get_run(run_id: str):
-    with backend().lock:
-        runs = service().runs
-        return json_response({"items": [runs.shown(runs.get(i), context()) for i in _ids(run_id)]})
