@@ -23,8 +23,8 @@ class Flow(ApiCaller):
     ``host`` is the platform gateway, or a served emulator's base URL."""
 
     def __init__(self, session, token: str, sandbox: str = "prod", host: str = PLATFORM_HOST) -> None:
-        super().__init__(session, f"{host}/data/foundation/flowservice", {"Authorization": f"Bearer {token}", "x-api-key": CLIENT,
-                                         "x-gw-ims-org-id": ORG, "x-sandbox-name": sandbox})
+        super().__init__(session, f"{host}/data/foundation/flowservice", {
+            "Authorization": f"Bearer {token}", "x-api-key": CLIENT, "x-gw-ims-org-id": ORG, "x-sandbox-name": sandbox})
 
 
 def ssc_connection(password: str = "password123", name: str = "Base connection for salesforce service cloud",
