@@ -1,4 +1,5 @@
-"""Start ``crm-harness serve`` in a subprocess on a free loopback port, for tests and benches."""
+"""Helpers for tests and benches: ``crm-harness serve`` in a subprocess on a free loopback port, an
+in-process demo session, an authenticated API caller, and concurrent workers."""
 from __future__ import annotations
 
 import contextlib
@@ -9,7 +10,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Callable, Iterator
 
 import requests
 
@@ -106,3 +107,12 @@ class ApiCaller:
 
     def delete(self, path: str, **kw) -> requests.Response:
         return self.call("DELETE", path, **kw)
+
+
+def run_in_threads(work: Callable[[int], None], count: int) -> None:
+    """Run ``work(0)`` … ``work(count - 1)`` each on its own thread, all at once; return when all have ended."""
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()

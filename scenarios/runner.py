@@ -27,26 +27,29 @@ from .variables import UnknownVariable, substitute
 JOURNAL_TAIL = 10
 
 
+@dataclass(kw_only=True)
+class Outcome:
+    """How a step or a scenario ended (keyword arguments, after the subclass's own fields)."""
+
+    status: str  # passed | failed | error | skipped
+    duration_ms: float = 0.0
+    error: str | None = None
+
+
 @dataclass
-class StepResult:
+class StepResult(Outcome):
     index: int
     name: str
     kind: str
-    status: str  # passed | failed | error | skipped
-    duration_ms: float = 0.0
     failures: list[Failure] = field(default_factory=list)
-    error: str | None = None
     summary: str = ""
 
 
 @dataclass
-class ScenarioResult:
+class ScenarioResult(Outcome):
     scenario: Scenario
     mode: str
-    status: str  # passed | failed | error | skipped
-    duration_ms: float = 0.0
     steps: list[StepResult] = field(default_factory=list)
-    error: str | None = None
     journal: list[dict] = field(default_factory=list)
     variables: dict[str, Any] = field(default_factory=dict)
 
@@ -100,7 +103,7 @@ def initial_vars(scenario: Scenario, fixture: dict, connection: Connection) -> d
 
 
 def _run_step(index: int, raw: dict[str, Any], ctx: RunContext) -> StepResult:
-    result = StepResult(index, step_name(raw, index), step_kind(raw), "passed")
+    result = StepResult(index, step_name(raw, index), step_kind(raw), status="passed")
     started = time.perf_counter()
     try:
         clock = emulator_clock(ctx.connection)
@@ -141,7 +144,7 @@ def _journal(connection: Connection) -> list[dict]:
 def run_scenario(scenario: Scenario, target: Target | None = None) -> ScenarioResult:
     """Run one scenario on a fresh state of ``target`` (in-process when not given)."""
     target = target or InProcessTarget()
-    outcome = ScenarioResult(scenario, target.mode, "passed")
+    outcome = ScenarioResult(scenario, target.mode, status="passed")
     if scenario.skip:
         outcome.status, outcome.error = "skipped", scenario.skip
         return outcome
@@ -162,7 +165,7 @@ def run_scenario(scenario: Scenario, target: Target | None = None) -> ScenarioRe
         ctx = RunContext(connection, scope, Tokens(connection, scope))
         for index, raw in enumerate(scenario.steps):
             if outcome.status != "passed":
-                outcome.steps.append(StepResult(index, step_name(raw, index), step_kind(raw), "skipped"))
+                outcome.steps.append(StepResult(index, step_name(raw, index), step_kind(raw), status="skipped"))
                 continue
             step = _run_step(index, raw, ctx)
             outcome.steps.append(step)
@@ -206,7 +209,7 @@ def run_all(scenarios: list[Scenario], target: Target | None = None,
     try:
         target.begin()  # a server's state is saved here and given back below
     except TargetError as exc:
-        run.results = [ScenarioResult(s, target.mode, "error", error=str(exc)) for s in scenarios]
+        run.results = [ScenarioResult(s, target.mode, status="error", error=str(exc)) for s in scenarios]
         return run
     try:
         for scenario in scenarios:

@@ -1,7 +1,9 @@
 """``-k`` expressions: words matched as case-insensitive substrings, with ``and``, ``or``, ``not`` and parentheses."""
 from __future__ import annotations
 
+import operator
 import re
+from typing import Callable
 
 _TOKEN = re.compile(r"\s*(\(|\)|[^\s()]+)")
 
@@ -27,19 +29,19 @@ def matches(expression: str, text: str) -> bool:
         position += 1
         return token
 
-    def parse_or() -> bool:
-        value = parse_and()
-        while peek() == "or":
+    def parse_chain(word: str, operand: Callable[[], bool], combine: Callable[[bool, bool], bool]) -> bool:
+        """``operand (word operand)*``: every operand is parsed (no short cut), then combined."""
+        value = operand()
+        while peek() == word:
             take()
-            value = parse_and() or value
+            value = combine(value, operand())
         return value
 
+    def parse_or() -> bool:
+        return parse_chain("or", parse_and, operator.or_)
+
     def parse_and() -> bool:
-        value = parse_not()
-        while peek() == "and":
-            take()
-            value = parse_not() and value
-        return value
+        return parse_chain("and", parse_not, operator.and_)
 
     def parse_not() -> bool:
         if peek() == "not":

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any
 
 import requests
 
@@ -18,12 +18,9 @@ from connector.salesforce import RetryPolicy, SalesforceClient
 from connector.salesforce.errors import AuthenticationError, SalesforceError
 
 from .add_contact import add_contact
-from .connection import ConnectionFailed, ConnectionReport, classify, connect, test_connection
+from .connection import Clock, ConnectionFailed, ConnectionReport, classify, connect, test_connection
 from .errors import DuplicateWorkflowError, UnknownWorkflowError
 from .model import TRIGGER_NEW_CARD_LEAD, CardFilter, CardLead, RunResult, SalesforceService, Workflow
-
-Clock = Callable[[], datetime]
-
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)

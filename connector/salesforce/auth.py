@@ -1,7 +1,7 @@
 """Salesforce OAuth 2.0 grants, revocation and userinfo (SF-OAUTH-2..6, CON-SF-1)."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 from urllib.parse import urlencode
 
@@ -14,31 +14,23 @@ TIMEOUT = 30.0
 
 @dataclass(frozen=True)
 class TokenResponse:
-    """A successful `/services/oauth2/token` answer; `raw` keeps every key."""
+    """A successful `/services/oauth2/token` answer; `raw` keeps every key, a key it lacks takes the default."""
 
     access_token: str
     instance_url: str
-    id: str
-    token_type: str
-    issued_at: str
-    signature: str
+    id: str = ""
+    token_type: str = "Bearer"
+    issued_at: str = ""
+    signature: str = ""
     refresh_token: str | None = None
     scope: str | None = None
     raw: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> TokenResponse:
-        return cls(
-            access_token=data["access_token"],
-            instance_url=data["instance_url"],
-            id=data.get("id", ""),
-            token_type=data.get("token_type", "Bearer"),
-            issued_at=data.get("issued_at", ""),
-            signature=data.get("signature", ""),
-            refresh_token=data.get("refresh_token"),
-            scope=data.get("scope"),
-            raw=data,
-        )
+        optional = {f.name for f in fields(cls)} - {"access_token", "instance_url", "raw"}
+        return cls(data["access_token"], data["instance_url"], **{k: data[k] for k in optional if k in data},
+                   raw=data)
 
 
 def _oauth_url(base_url: str, endpoint: str) -> str:

@@ -106,19 +106,11 @@ def _table(data: CsvInput) -> tuple[list[str], Iterator[list[str]]]:
     return header, ([_cell(r[k]) if k in r else "" for k in header] for r in records)
 
 
-class _Sink:
-    """File-like target of `csv.writer` that hands out what one `writerow` wrote."""
+class _Echo:
+    """File-like target of `csv.writer`: `write` hands the text back, so `writerow` returns the row's CSV line."""
 
-    def __init__(self) -> None:
-        self.parts: list[str] = []
-
-    def write(self, text: str) -> int:
-        self.parts.append(text)
-        return len(text)
-
-    def take(self) -> str:
-        text = "".join(self.parts)
-        self.parts.clear()
+    @staticmethod
+    def write(text: str) -> str:
         return text
 
 
@@ -134,14 +126,11 @@ def chunks(data: CsvInput, line_ending: str = "LF", max_bytes: int = MAX_UPLOAD_
             yield raw
             return
     header, rows = _table(data)
-    sink = _Sink()
-    writer = csv.writer(sink, lineterminator=LINE_ENDINGS[line_ending])
-    writer.writerow(header)
-    head = sink.take()
+    writer = csv.writer(_Echo(), lineterminator=LINE_ENDINGS[line_ending])
+    head = writer.writerow(header)
     lines, size = [head], len(head.encode("utf-8"))
     for row in rows:
-        writer.writerow(row)
-        line = sink.take()
+        line = writer.writerow(row)
         grown = len(line.encode("utf-8"))
         if len(lines) > 1 and size + grown > max_bytes:
             yield "".join(lines).encode("utf-8")

@@ -44,6 +44,7 @@ class SalesforceClient:
         self._last_limit_info: tuple[int, int] | None = None
 
     # -- construction from OAuth grants ---------------------------------------------------
+    # Every constructor takes its grant's arguments, then api_version, session and retry.
 
     @classmethod
     def _from_token(cls, token: TokenResponse, session: requests.Session, reauth: Reauth | None,
@@ -53,73 +54,47 @@ class SalesforceClient:
         return client
 
     @classmethod
-    def login_password(
-        cls,
-        login_url: str,
-        client_id: str,
-        client_secret: str,
-        username: str,
-        password: str,
-        security_token: str = "",
-        api_version: str = DEFAULT_API_VERSION,
-        session: requests.Session | None = None,
-        retry: RetryPolicy | None = None,
-    ) -> SalesforceClient:
+    def _relogging(cls, grant: Callable[[requests.Session], TokenResponse], session: requests.Session | None,
+                   **kw: Any) -> SalesforceClient:
+        """Log in with ``grant``; log in the same way again when the session expires."""
+        session = session or requests.Session()
+
+        def again() -> TokenResponse:
+            return grant(session)
+
+        return cls._from_token(again(), session, again, **kw)
+
+    @classmethod
+    def login_password(cls, login_url: str, client_id: str, client_secret: str, username: str, password: str,
+                       security_token: str = "", api_version: str = DEFAULT_API_VERSION,
+                       session: requests.Session | None = None, retry: RetryPolicy | None = None) -> SalesforceClient:
         """Log in with the password grant; re-login the same way when the session expires."""
-        session = session or requests.Session()
-
-        def grant() -> TokenResponse:
-            return auth.password_grant(session, login_url, client_id, client_secret, username, password,
-                                       security_token)
-
-        return cls._from_token(grant(), session, grant, api_version=api_version, retry=retry)
+        return cls._relogging(lambda s: auth.password_grant(s, login_url, client_id, client_secret, username,
+                                                            password, security_token),
+                              session, api_version=api_version, retry=retry)
 
     @classmethod
-    def login_client_credentials(
-        cls,
-        login_url: str,
-        client_id: str,
-        client_secret: str,
-        api_version: str = DEFAULT_API_VERSION,
-        session: requests.Session | None = None,
-        retry: RetryPolicy | None = None,
-    ) -> SalesforceClient:
+    def login_client_credentials(cls, login_url: str, client_id: str, client_secret: str,
+                                 api_version: str = DEFAULT_API_VERSION, session: requests.Session | None = None,
+                                 retry: RetryPolicy | None = None) -> SalesforceClient:
         """Log in with the client-credentials grant; re-login the same way when the session expires."""
-        session = session or requests.Session()
-
-        def grant() -> TokenResponse:
-            return auth.client_credentials_grant(session, login_url, client_id, client_secret)
-
-        return cls._from_token(grant(), session, grant, api_version=api_version, retry=retry)
+        return cls._relogging(lambda s: auth.client_credentials_grant(s, login_url, client_id, client_secret),
+                              session, api_version=api_version, retry=retry)
 
     @classmethod
-    def from_refresh_token(
-        cls,
-        login_url: str,
-        client_id: str,
-        client_secret: str,
-        refresh_token: str,
-        api_version: str = DEFAULT_API_VERSION,
-        session: requests.Session | None = None,
-        retry: RetryPolicy | None = None,
-    ) -> SalesforceClient:
+    def from_refresh_token(cls, login_url: str, client_id: str, client_secret: str, refresh_token: str,
+                           api_version: str = DEFAULT_API_VERSION, session: requests.Session | None = None,
+                           retry: RetryPolicy | None = None) -> SalesforceClient:
         """Get an access token from a refresh token; refresh again when the session expires."""
         session = session or requests.Session()
         grant = _refresher(session, login_url, client_id, client_secret, refresh_token)
         return cls._from_token(grant(), session, grant, api_version=api_version, retry=retry)
 
     @classmethod
-    def from_authorization_code(
-        cls,
-        login_url: str,
-        client_id: str,
-        client_secret: str,
-        code: str,
-        redirect_uri: str,
-        api_version: str = DEFAULT_API_VERSION,
-        session: requests.Session | None = None,
-        retry: RetryPolicy | None = None,
-    ) -> SalesforceClient:
+    def from_authorization_code(cls, login_url: str, client_id: str, client_secret: str, code: str,
+                                redirect_uri: str, api_version: str = DEFAULT_API_VERSION,
+                                session: requests.Session | None = None,
+                                retry: RetryPolicy | None = None) -> SalesforceClient:
         """Exchange an authorization code; keep the refresh token (if any) for re-authentication."""
         session = session or requests.Session()
         token = auth.exchange_code(session, login_url, client_id, client_secret, code, redirect_uri)

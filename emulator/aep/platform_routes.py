@@ -53,3 +53,18 @@ def read_json(bad: Callable[[str], ApiError]) -> Any:
         return loads_json(raw)
     except ValueError:
         raise bad("The request body is not valid JSON.") from None
+
+
+def json_object(body: Any, bad: Callable[[str], ApiError]) -> dict:
+    """``body`` if it is a JSON object; ``bad(message)`` is raised for anything else."""
+    if not isinstance(body, dict):
+        raise bad("The request body must be a JSON object.")
+    return body
+
+
+def required_text(body: dict, key: str, missing: str, bad: Callable[[str], ApiError]) -> str:
+    """``body[key]`` if it is a non-blank string; ``bad(missing)`` is raised otherwise."""
+    value = body.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise bad(missing)
+    return value

@@ -13,6 +13,7 @@ register themselves when they are imported.
 """
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any, Callable, Iterable
 
 from .http import json_bytes
@@ -45,22 +46,26 @@ class ApiError(Exception):
         return f"{self.status} {self.body()!r}"
 
 
-# One line per status for errors that no route raised: (code, message).
-GENERIC = {
-    400: ("BAD_REQUEST", "The request could not be understood"),
-    401: ("UNAUTHORIZED", "The request needs valid credentials"),
-    403: ("FORBIDDEN", "The request has been refused"),
-    404: ("NOT_FOUND", "The requested resource does not exist"),
-    405: ("METHOD_NOT_ALLOWED", "HTTP Method '{method}' not allowed. Allowed are {allowed}"),
-    408: ("REQUEST_TIMEOUT", "The request timed out"),
-    413: ("REQUEST_ENTITY_TOO_LARGE", "Request body exceeds the maximum size"),
-    415: ("UNSUPPORTED_MEDIA_TYPE", "The content type is not supported"),
-    429: ("TOO_MANY_REQUESTS", "Too many requests"),
-    500: ("UNKNOWN_EXCEPTION", "An unexpected error occurred"),
-    502: ("BAD_GATEWAY", "Bad gateway"),
-    503: ("SERVER_UNAVAILABLE", "Server is unavailable"),
-    504: ("GATEWAY_TIMEOUT", "Gateway timeout"),
+# The message per status for errors that no route raised; the code is the status's standard name
+# (``http.HTTPStatus``) unless _GENERIC_CODES names another (413 is pinned: Python 3.13 renames it).
+_GENERIC_MESSAGES = {
+    400: "The request could not be understood",
+    401: "The request needs valid credentials",
+    403: "The request has been refused",
+    404: "The requested resource does not exist",
+    405: "HTTP Method '{method}' not allowed. Allowed are {allowed}",
+    408: "The request timed out",
+    413: "Request body exceeds the maximum size",
+    415: "The content type is not supported",
+    429: "Too many requests",
+    500: "An unexpected error occurred",
+    502: "Bad gateway",
+    503: "Server is unavailable",
+    504: "Gateway timeout",
 }
+_GENERIC_CODES = {413: "REQUEST_ENTITY_TOO_LARGE", 500: "UNKNOWN_EXCEPTION", 503: "SERVER_UNAVAILABLE"}
+GENERIC: dict[int, tuple[str, str]] = {status: (_GENERIC_CODES.get(status) or HTTPStatus(status).name, message)
+                                       for status, message in _GENERIC_MESSAGES.items()}
 
 
 def generic_text(status: int, method: str = "", allowed: Iterable[str] = (),

@@ -7,7 +7,7 @@ import threading
 import pytest
 import requests
 
-from emulator.testing import serve_subprocess
+from emulator.testing import run_in_threads, serve_subprocess
 
 THREADS, PER_THREAD = 16, 1000
 
@@ -26,11 +26,7 @@ def _hammer(make_session, base: str, token: str) -> list[int]:
         with lock:
             statuses.extend(mine)
 
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(THREADS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_in_threads(worker, THREADS)
     return statuses
 
 

@@ -11,7 +11,7 @@ from flask import Blueprint, request
 
 from ...core.admin import AdminError, current_emulator, require_admin_token
 from ...core.http import json_response
-from ..platform_routes import backend, guard, now, now_ms, platform, read_json
+from ..platform_routes import backend, guard, json_object, now, now_ms, platform, read_json, required_text
 from .errors import bad_request, not_found
 from .listing import page
 from .model import Catalog, new_dataset_id
@@ -32,11 +32,8 @@ def _table_name(name: str) -> str:
 
 
 def _validated(body: Any) -> dict:
-    if not isinstance(body, dict):
-        raise bad_request("The request body must be a JSON object.")
-    name = body.get("name")
-    if not isinstance(name, str) or not name.strip():
-        raise bad_request("name is required.")
+    body = json_object(body, bad_request)
+    required_text(body, "name", "name is required.", bad_request)
     ref = body.get("schemaRef")
     if not isinstance(ref, dict) or not isinstance(ref.get("id"), str) or not ref["id"]:
         raise bad_request("schemaRef.id is required: a dataset is created from an XDM schema.")

@@ -13,7 +13,7 @@ from typing import Any
 from flask import Blueprint, request
 
 from ...core.http import json_response
-from ..platform_routes import backend, guard, now_ms, platform, read_json
+from ..platform_routes import backend, guard, json_object, now_ms, platform, read_json
 from ..schema_registry.model import SchemaRegistry, find_node
 from .errors import bad_request, not_found
 from .model import FieldMapping, MappingSet, MappingSets
@@ -25,6 +25,14 @@ TRUE_FALSE = {"true": True, "false": False}
 
 def mapping_sets() -> MappingSets:
     return platform().sandbox.conversion
+
+
+def existing(mapping_set_id: str) -> MappingSet:
+    """The sandbox's mapping set with that id, or the service's 404 (under the backend lock)."""
+    found = mapping_sets().get(mapping_set_id)
+    if found is None:
+        raise not_found(mapping_set_id)
+    return found
 
 
 def _flag(name: str) -> bool:
@@ -88,8 +96,7 @@ def _source_paths(input_schema: Any, schemas: SchemaRegistry) -> dict | None:
 
 
 def _checked(body: Any, validate: bool) -> tuple[str, list[FieldMapping]]:
-    if not isinstance(body, dict):
-        raise bad_request("The request body must be a JSON object.")
+    body = json_object(body, bad_request)
     schema_id = _schema_id(body)
     entries = body.get("mappings")
     if not isinstance(entries, list) or not entries:
@@ -156,9 +163,7 @@ def update_mapping_set(mapping_set_id: str):
     body = read_json(bad_request)
     call, aep = platform(), backend()
     with aep.lock:
-        current = mapping_sets().get(mapping_set_id)
-        if current is None:
-            raise not_found(mapping_set_id)
+        current = existing(mapping_set_id)
         schema_id, mappings = _checked(body, _flag("validate"))
         version = current.version + 1
         document = _document(mapping_set_id, version, schema_id, mappings, body,
@@ -170,19 +175,13 @@ def update_mapping_set(mapping_set_id: str):
 @bp.get("/mappingSets/<mapping_set_id>")
 def get_mapping_set(mapping_set_id: str):
     with backend().lock:
-        found = mapping_sets().get(mapping_set_id)
-        if found is None:
-            raise not_found(mapping_set_id)
-        return json_response(copy.deepcopy(found.document))
+        return json_response(copy.deepcopy(existing(mapping_set_id).document))
 
 
 @bp.get("/mappingSets/<mapping_set_id>/mappings")
 def get_mapping_set_mappings(mapping_set_id: str):
     with backend().lock:
-        found = mapping_sets().get(mapping_set_id)
-        if found is None:
-            raise not_found(mapping_set_id)
-        return json_response(copy.deepcopy(found.document["mappings"]))
+        return json_response(copy.deepcopy(existing(mapping_set_id).document["mappings"]))
 
 
 @bp.get("/mappingSets")

@@ -51,16 +51,35 @@ def invalid(path: str, message: str) -> FlowServiceError:
     return FlowServiceError(400, INVALID, "Bad request", f"{path}: {message}", {"path": path})
 
 
-class Connections(Collection):
-    """Base connections: credentials for one connection spec, checked against the emulated org."""
+class SpecCollection(Collection):
+    """Resources that name a connection spec: ``build`` checks the body, the spec and the name, then
+    ``build_fields`` adds what the kind needs."""
 
-    kind = "connections"
-    not_updatable = ("/connectionSpec",)
+    not_updatable: tuple[str, ...] = ("/connectionSpec",)
+    name_required = True
 
     def build(self, body: Any, context: Any) -> dict:
         body = required_object(body)
         spec = spec_of(body.get("connectionSpec"))
-        fields = named(body)
+        return self.build_fields(body, spec, named(body, self.name_required), context)
+
+    def build_fields(self, body: dict, spec: dict, fields: dict, context: Any) -> dict:
+        """``fields`` (name and description) completed for this kind; raise on a bad body."""
+        raise NotImplementedError
+
+
+def enabled(fields: dict, body: dict, spec: dict, **more: Any) -> dict:
+    """``fields`` with ``more``, then the spec reference and the ``enabled`` state."""
+    fields.update(more, connectionSpec=spec_ref(spec, body["connectionSpec"]), state="enabled")
+    return fields
+
+
+class Connections(SpecCollection):
+    """Base connections: credentials for one connection spec, checked against the emulated org."""
+
+    kind = "connections"
+
+    def build_fields(self, body: dict, spec: dict, fields: dict, context: Any) -> dict:
         problems = connection_specs.auth_problems(spec, body.get("auth"))
         if problems:
             raise bad_request(INVALID, "; ".join(problems))
@@ -109,23 +128,18 @@ class Connections(Collection):
         return dict(((self.get(connection_id).get("auth") or {}).get("params")) or {})
 
 
-class SourceConnections(Collection):
+class SourceConnections(SpecCollection):
     """A table of the system behind a base connection (AEP-FS-3)."""
 
     kind = "sourceConnections"
     not_updatable = ("/connectionSpec", "/baseConnectionId")
 
-    def build(self, body: Any, context: Any) -> dict:
-        body = required_object(body)
-        spec = spec_of(body.get("connectionSpec"))
-        fields = named(body)
+    def build_fields(self, body: dict, spec: dict, fields: dict, context: Any) -> dict:
         if spec["id"] == PROFILE_SPEC:  # a destination flow's source: the sandbox's profile store
             data = body.get("data") if body.get("data") is not None else {"format": "json"}
             if not isinstance(data, dict) or data.get("format", "json") not in SOURCE_FORMATS:
                 raise invalid("data.format", f"must be one of {', '.join(SOURCE_FORMATS)}")
-            fields.update(data=copy.deepcopy(data), params={}, connectionSpec=spec_ref(spec, body["connectionSpec"]),
-                          state="enabled")
-            return fields
+            return enabled(fields, body, spec, data=copy.deepcopy(data), params={})
         base_id = base_connection(body, spec, context)["id"]
         data = body.get("data")
         if not isinstance(data, dict):
@@ -137,9 +151,8 @@ class SourceConnections(Collection):
             raise invalid("params", "must be an object")
         if spec["id"] in salesforce_link.SALESFORCE_SPECS:
             self._check_table(params, context.flowservice.connections.credentials(base_id), context)
-        fields.update(baseConnectionId=base_id, data=copy.deepcopy(data), params=copy.deepcopy(params),
-                      connectionSpec=spec_ref(spec, body["connectionSpec"]), state="enabled")
-        return fields
+        return enabled(fields, body, spec, baseConnectionId=base_id, data=copy.deepcopy(data),
+                       params=copy.deepcopy(params))
 
     @staticmethod
     def _check_table(params: dict, credentials: dict, context: Any) -> None:
@@ -163,16 +176,13 @@ class SourceConnections(Collection):
         context.flowservice.flows.check_unused("sourceConnectionIds", resource["id"])
 
 
-class TargetConnections(Collection):
+class TargetConnections(SpecCollection):
     """Where a flow writes: a dataset of the data lake (AEP-FS-3)."""
 
     kind = "targetConnections"
-    not_updatable = ("/connectionSpec",)
+    name_required = False
 
-    def build(self, body: Any, context: Any) -> dict:
-        body = required_object(body)
-        spec = spec_of(body.get("connectionSpec"))
-        fields = named(body, required=False)
+    def build_fields(self, body: dict, spec: dict, fields: dict, context: Any) -> dict:
         if spec["id"] == salesforce_link.DESTINATION_SPEC:
             return self._destination(body, spec, fields, context)
         if spec["id"] != DATA_LAKE_SPEC:
@@ -190,9 +200,7 @@ class TargetConnections(Collection):
         if not context.sandbox.catalog.has_dataset(dataset_id):
             raise FlowServiceError(400, UNKNOWN_REFERENCE, "Bad request",
                                    f"The dataset {dataset_id} is not found.", {"path": "params.dataSetId"})
-        fields.update(data=copy.deepcopy(data), params=copy.deepcopy(params),
-                      connectionSpec=spec_ref(spec, body["connectionSpec"]), state="enabled")
-        return fields
+        return enabled(fields, body, spec, data=copy.deepcopy(data), params=copy.deepcopy(params))
 
     @staticmethod
     def _destination(body: dict, spec: dict, fields: dict, context: Any) -> dict:
@@ -205,9 +213,8 @@ class TargetConnections(Collection):
         data = body.get("data") if body.get("data") is not None else {"format": "json"}
         if not isinstance(data, dict):
             raise invalid("data", "must be an object")
-        fields.update(baseConnectionId=base_id, data=copy.deepcopy(data), params=copy.deepcopy(params),
-                      connectionSpec=spec_ref(spec, body["connectionSpec"]), state="enabled")
-        return fields
+        return enabled(fields, body, spec, baseConnectionId=base_id, data=copy.deepcopy(data),
+                       params=copy.deepcopy(params))
 
     def check_delete(self, resource: dict, context: Any) -> None:
         context.flowservice.flows.check_unused("targetConnectionIds", resource["id"])

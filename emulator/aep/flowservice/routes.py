@@ -7,7 +7,7 @@ lock and renders the answer; every rule lives in the model modules.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
 
 from flask import Blueprint, current_app, g, request
 
@@ -83,18 +83,15 @@ def created(resource: dict) -> Any:
 # -- shared CRUD for the plain collections ---------------------------------------------------
 COLLECTIONS = {"connections": "connections", "sourceConnections": "source_connections",
                "targetConnections": "target_connections"}
+# written through the FlowService (a write there touches other resources); read like the others
+SERVICE_WRITTEN = {"flows": "flows", "runs": "runs"}
 
 
 def collection(kind: str) -> Collection:
-    return getattr(service(), COLLECTIONS[kind])
+    return getattr(service(), COLLECTIONS.get(kind) or SERVICE_WRITTEN[kind])
 
 
-def _register(kind: str) -> None:
-    def create_one():
-        body = read_json()
-        with backend().lock:
-            return created(collection(kind).create(body, context(), caller(), backend().id_source(), now()))
-
+def _register_reads(kind: str) -> None:
     def list_all():
         with backend().lock:
             return json_response(collection(kind).listed(context(), params(), list_path()))
@@ -103,6 +100,18 @@ def _register(kind: str) -> None:
         with backend().lock:
             found = collection(kind)
             return json_response({"items": [found.shown(found.get(i), context()) for i in _ids(resource_id)]})
+
+    bp.add_url_rule(f"/{kind}", f"list_{kind}", list_all, methods=["GET"])
+    bp.add_url_rule(f"/{kind}/<resource_id>", f"get_{kind}", get_one, methods=["GET"])
+
+
+def _register(kind: str) -> None:
+    _register_reads(kind)
+
+    def create_one():
+        body = read_json()
+        with backend().lock:
+            return created(collection(kind).create(body, context(), caller(), backend().id_source(), now()))
 
     def patch_one(resource_id: str):
         operations = read_json()
@@ -117,8 +126,6 @@ def _register(kind: str) -> None:
         return empty_response(204)
 
     bp.add_url_rule(f"/{kind}", f"create_{kind}", create_one, methods=["POST"])
-    bp.add_url_rule(f"/{kind}", f"list_{kind}", list_all, methods=["GET"])
-    bp.add_url_rule(f"/{kind}/<resource_id>", f"get_{kind}", get_one, methods=["GET"])
     bp.add_url_rule(f"/{kind}/<resource_id>", f"patch_{kind}", patch_one, methods=["PATCH"])
     bp.add_url_rule(f"/{kind}/<resource_id>", f"delete_{kind}", delete_one, methods=["DELETE"])
 
@@ -130,39 +137,30 @@ def _ids(resource_id: str) -> list[str]:
 
 for _kind in COLLECTIONS:
     _register(_kind)
+for _kind in SERVICE_WRITTEN:
+    _register_reads(_kind)
 
 
 # -- specs (shared by every org and sandbox) -------------------------------------------------
-@bp.get("/connectionSpecs")
-def list_connection_specs():
-    return json_response(list_page(connection_specs.all_specs(), params(), list_path()))
+def _register_specs(kind: str, all_specs: Callable[[], list[dict]], find: Callable[[str], dict | None]) -> None:
+    def list_specs():
+        return json_response(list_page(all_specs(), params(), list_path()))
+
+    def get_specs(spec_id: str):
+        found = []
+        for wanted in _ids(spec_id):
+            spec = find(wanted)
+            if spec is None:
+                raise not_found(kind, wanted)
+            found.append(spec)
+        return json_response({"items": found})
+
+    bp.add_url_rule(f"/{kind}", f"list_{kind}", list_specs, methods=["GET"])
+    bp.add_url_rule(f"/{kind}/<spec_id>", f"get_{kind}", get_specs, methods=["GET"])
 
 
-@bp.get("/connectionSpecs/<spec_id>")
-def get_connection_spec(spec_id: str):
-    found = []
-    for wanted in _ids(spec_id):
-        spec = connection_specs.find_spec(wanted)
-        if spec is None:
-            raise not_found("connectionSpecs", wanted)
-        found.append(spec)
-    return json_response({"items": found})
-
-
-@bp.get("/flowSpecs")
-def list_flow_specs():
-    return json_response(list_page(flow_specs.all_specs(), params(), list_path()))
-
-
-@bp.get("/flowSpecs/<spec_id>")
-def get_flow_spec(spec_id: str):
-    found = []
-    for wanted in _ids(spec_id):
-        spec = flow_specs.find(wanted)
-        if spec is None:
-            raise not_found("flowSpecs", wanted)
-        found.append(spec)
-    return json_response({"items": found})
+_register_specs("connectionSpecs", connection_specs.all_specs, connection_specs.find_spec)
+_register_specs("flowSpecs", flow_specs.all_specs, flow_specs.find)
 
 
 # -- base connection extras ------------------------------------------------------------------
@@ -210,19 +208,6 @@ def create_flow():
         return created(service().create_flow(body, context(), caller(), backend().id_source(), now()))
 
 
-@bp.get("/flows")
-def list_flows():
-    with backend().lock:
-        return json_response(service().flows.listed(context(), params(), list_path()))
-
-
-@bp.get("/flows/<flow_id>")
-def get_flow(flow_id: str):
-    with backend().lock:
-        flows = service().flows
-        return json_response({"items": [flows.shown(flows.get(i), context()) for i in _ids(flow_id)]})
-
-
 @bp.patch("/flows/<flow_id>")
 def patch_flow(flow_id: str):
     operations = read_json()
@@ -254,16 +239,3 @@ def create_run():
     with backend().lock:
         run = service().request_run(body, context(), caller(), backend().id_source(), now())
         return json_response({"items": [{"id": run["id"], "etag": run["etag"]}]}, 201)
-
-
-@bp.get("/runs")
-def list_runs():
-    with backend().lock:
-        return json_response(service().runs.listed(context(), params(), list_path()))
-
-
-@bp.get("/runs/<run_id>")
-def get_run(run_id: str):
-    with backend().lock:
-        runs = service().runs
-        return json_response({"items": [runs.shown(runs.get(i), context()) for i in _ids(run_id)]})

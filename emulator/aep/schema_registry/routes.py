@@ -12,7 +12,7 @@ import jsonpatch
 from flask import Blueprint, request
 
 from ...core.http import empty_response, json_response
-from ..platform_routes import backend, guard, now, now_ms, platform, read_json
+from ..platform_routes import backend, guard, json_object, now, now_ms, platform, read_json, required_text
 from .errors import SchemaRegistryError
 from .model import SchemaRegistry, refs_of, standard_components, without_text
 
@@ -53,11 +53,8 @@ def _etag(document: dict) -> str:
 def _validated(body: Any, same: str | None = None) -> tuple[dict, str, list[str]]:
     """The body, its class and its refs; the registry's 400 for anything else (``same``: the schema
     being replaced, whose own title does not count as taken)."""
-    if not isinstance(body, dict):
-        raise bad_body("The request body must be a JSON object.")
-    title = body.get("title")
-    if not isinstance(title, str) or not title.strip():
-        raise bad_body("The schema title is required.")
+    body = json_object(body, bad_body)
+    title = required_text(body, "title", "The schema title is required.", bad_body)
     parts = body.get("allOf")
     if not isinstance(parts, list) or not parts or not all(
             isinstance(p, dict) and isinstance(p.get("$ref"), str) for p in parts):

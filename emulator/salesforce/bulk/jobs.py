@@ -121,10 +121,7 @@ class BulkJobs:
         return job
 
     def create_ingest(self, body: Any) -> Job:
-        body = _object_body(body)
-        operation = body.get("operation")
-        if operation not in INGEST_OPERATIONS:
-            raise invalid_value("operation", operation)
+        body, operation = _job_request(body, INGEST_OPERATIONS)
         name = body.get("object")
         schema = self.data.schema.get(name) if isinstance(name, str) else None
         if schema is None:
@@ -144,10 +141,7 @@ class BulkJobs:
         return self._new(INGEST, operation, schema.name, body, external_id_field=external)
 
     def create_query(self, body: Any) -> Job:
-        body = _object_body(body)
-        operation = body.get("operation")
-        if operation not in QUERY_OPERATIONS:
-            raise invalid_value("operation", operation)
+        body, operation = _job_request(body, QUERY_OPERATIONS)
         soql = body.get("query")
         if not isinstance(soql, str) or not soql.strip():
             raise invalid_value("query", soql if isinstance(soql, str) else None)
@@ -207,6 +201,15 @@ def _object_body(body: Any) -> dict:
     if not isinstance(body, dict):
         raise bulk_error("JSON_PARSER_ERROR", "The request body must be a JSON object")
     return body
+
+
+def _job_request(body: Any, operations: tuple[str, ...]) -> tuple[dict, str]:
+    """A job-creation body and its ``operation``, which must be one of ``operations``."""
+    body = _object_body(body)
+    operation = body.get("operation")
+    if operation not in operations:
+        raise invalid_value("operation", operation)
+    return body, operation
 
 
 def _offset(locator: str | None) -> int:

@@ -13,7 +13,8 @@ jobs and XML otherwise (:class:`.v1_jobs.BulkV1Error`). The model is in
 """
 from __future__ import annotations
 
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 from flask import Blueprint, Response, g, request
 
@@ -79,6 +80,14 @@ def _speak(job: V1Job) -> V1Job:
     return job
 
 
+@contextmanager
+def _job_call(version: str, job_id: str) -> Iterator[tuple[BulkV1Jobs, V1Job]]:
+    """Under the backend lock: the org's jobs and the job the path names, whose format the call now speaks."""
+    with g.sf.backend.lock:
+        bulk = _jobs(version)
+        yield bulk, _speak(bulk.job(job_id))
+
+
 def _answer(body: bytes, kind: str, status: int = 200) -> Response:
     return Response(body, status=status, mimetype=kind)
 
@@ -116,9 +125,7 @@ def create_job(version: str):
 
 @bp.route("/<version>/job/<job_id>", methods=["GET", "POST"])
 def job(version: str, job_id: str):
-    with g.sf.backend.lock:
-        bulk = _jobs(version)
-        job = _speak(bulk.job(job_id))
+    with _job_call(version, job_id) as (bulk, job):
         if request.method == "POST":
             body = _job_body(media_type(request.headers.get("Content-Type")) == "application/json")
             job = bulk.change_state(job_id, body)
@@ -128,9 +135,7 @@ def job(version: str, job_id: str):
 # -- batches --------------------------------------------------------------------------------------------
 @bp.route("/<version>/job/<job_id>/batch", methods=["GET", "POST"])
 def batches(version: str, job_id: str):
-    with g.sf.backend.lock:
-        bulk = _jobs(version)
-        job = _speak(bulk.job(job_id))
+    with _job_call(version, job_id) as (bulk, job):
         if request.method == "GET":
             return _batch_list(list(job.batches.values()), job.as_json)
         kind = media_type(request.headers.get("Content-Type"))
@@ -143,25 +148,19 @@ def batches(version: str, job_id: str):
 
 @bp.get("/<version>/job/<job_id>/batch/<batch_id>")
 def batch(version: str, job_id: str, batch_id: str):
-    with g.sf.backend.lock:
-        bulk = _jobs(version)
-        job = _speak(bulk.job(job_id))
+    with _job_call(version, job_id) as (bulk, job):
         return _info("batchInfo", bulk.batch(job_id, batch_id).info(), job.as_json)
 
 
 @bp.get("/<version>/job/<job_id>/batch/<batch_id>/request")
 def batch_request(version: str, job_id: str, batch_id: str):
-    with g.sf.backend.lock:
-        bulk = _jobs(version)
-        job = _speak(bulk.job(job_id))
+    with _job_call(version, job_id) as (bulk, job):
         return _answer(bulk.batch(job_id, batch_id).request, fmt.MEDIA[job.content_type])
 
 
 @bp.get("/<version>/job/<job_id>/batch/<batch_id>/result")
 def batch_result(version: str, job_id: str, batch_id: str):
-    with g.sf.backend.lock:
-        bulk = _jobs(version)
-        job = _speak(bulk.job(job_id))
+    with _job_call(version, job_id) as (bulk, job):
         done = bulk.result(job_id, batch_id)
         if not job.is_query:
             return _answer(*fmt.ingest_results(done.results, job.content_type))
@@ -176,9 +175,7 @@ def batch_result(version: str, job_id: str, batch_id: str):
 
 @bp.get("/<version>/job/<job_id>/batch/<batch_id>/result/<result_id>")
 def query_result(version: str, job_id: str, batch_id: str, result_id: str):
-    with g.sf.backend.lock:
-        bulk = _jobs(version)
-        job = _speak(bulk.job(job_id))
+    with _job_call(version, job_id) as (bulk, job):
         done = bulk.query_result(job_id, batch_id, result_id)
         return _answer(*fmt.query_results(job.content_type, done.results))
 

@@ -34,13 +34,22 @@ SPECIAL_CHILD_NAMES = {("Account", "ParentId"): "ChildAccounts"}
 
 @dataclass
 class Node:
+    """One record of the tree; ``id`` is set once it is created."""
+
     reference_id: Any
     schema: SObjectSchema
     payload: dict
     level: int
-    parent: Node | None = None
-    parent_field: str | None = None
+    parent: ParentLink | None = None
     id: str | None = None
+
+
+@dataclass(frozen=True)
+class ParentLink:
+    """A child record's parent and the child's reference field that gets the parent's new id."""
+
+    node: Node
+    field: str
 
 
 class TreeProblem(Exception):
@@ -77,8 +86,8 @@ def _records_of(value: Any) -> list | None:
     return None
 
 
-def collect(schema: Schema, raw: list, expected: SObjectSchema, level: int, parent: Node | None,
-            parent_field: str | None, nodes: list[Node]) -> None:
+def collect(schema: Schema, raw: list, expected: SObjectSchema, level: int, parent: ParentLink | None,
+            nodes: list[Node]) -> None:
     """Flatten one level of the tree into ``nodes`` (depth first, request order)."""
     for record in raw:
         if not isinstance(record, dict):
@@ -95,7 +104,7 @@ def collect(schema: Schema, raw: list, expected: SObjectSchema, level: int, pare
             raise TreeProblem(reference_id, "INVALID_TYPE", f"The record type must be {expected.name}, not {kind}")
         if level > MAX_DEPTH:
             raise bad_request("INVALID_INPUT", f"The sObject tree is deeper than the maximum of {MAX_DEPTH} levels")
-        node = Node(reference_id, expected, {}, level, parent, parent_field)
+        node = Node(reference_id, expected, {}, level, parent)
         nodes.append(node)
         for key, value in record.items():
             children = _records_of(value) if key != "attributes" else None
@@ -105,7 +114,7 @@ def collect(schema: Schema, raw: list, expected: SObjectSchema, level: int, pare
                     node.payload[key] = value
                 continue
             child, via = relation
-            collect(schema, children, child, level + 1, node, via.name, nodes)
+            collect(schema, children, child, level + 1, ParentLink(node, via.name), nodes)
 
 
 class DuplicateReferences(Exception):
@@ -146,7 +155,7 @@ def tree(version: str, sobject: str):
         root = records.schema(sobject)
         nodes: list[Node] = []
         try:
-            collect(records.data.schema, raw, root, 1, None, None, nodes)
+            collect(records.data.schema, raw, root, 1, None, nodes)
             check_limits(nodes)
         except TreeProblem as problem:
             return _failure([{"referenceId": problem.reference_id, "errors": problem.errors}])
@@ -158,8 +167,8 @@ def tree(version: str, sobject: str):
         created: list[Node] = []
         for node in sorted(nodes, key=lambda n: n.level):
             payload = dict(node.payload)
-            if node.parent is not None and node.parent_field is not None:
-                payload[node.parent_field] = node.parent.id
+            if node.parent is not None:
+                payload[node.parent.field] = node.parent.node.id
             try:
                 node.id = records.create(node.schema.name, payload)["Id"]
             except (ValidationFailure, SalesforceError) as problem:

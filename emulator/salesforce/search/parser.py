@@ -19,6 +19,7 @@ from lark.exceptions import LarkError
 
 from ..errors import SalesforceError
 from ..soql.diagnostics import pointer
+from ..soql.logic import AllOf, AnyOf
 from ..soql.nodes import Query
 from ..soql.parser import _Builder, _Fail, _syntax_error
 
@@ -55,16 +56,6 @@ class Phrase:
 
 
 @dataclass(frozen=True)
-class AllOf:
-    items: tuple["Term", ...]
-
-
-@dataclass(frozen=True)
-class AnyOf:
-    items: tuple["Term", ...]
-
-
-@dataclass(frozen=True)
 class Excluding:
     """``keep AND NOT drop``."""
 
@@ -72,7 +63,7 @@ class Excluding:
     drop: "Term"
 
 
-Term = Union[Word, Phrase, AllOf, AnyOf, Excluding]
+Term = Union[Word, Phrase, AllOf["Term"], AnyOf["Term"], Excluding]
 
 
 def _word(raw: str) -> Word:

@@ -18,7 +18,8 @@ from ..sobjects.fields import FieldDef
 from ..sobjects.schema import Schema, SObjectSchema
 from . import diagnostics as diag
 from .dates import date_range
-from .nodes import And, Comparison, Condition, CountAll, CountField, FieldRef, Literal, Not, Or, Query, SubQuery
+from .logic import AllOf, AnyOf, Negation
+from .nodes import Comparison, Condition, CountAll, CountField, FieldRef, Literal, Query, SubQuery
 from .parser import decode_string
 
 TEXT = frozenset({"string", "textarea", "email", "phone", "url", "picklist", "multipicklist"})
@@ -60,22 +61,7 @@ class Predicate:
     pos: int
 
 
-@dataclass(frozen=True)
-class AllOf:
-    items: tuple["Bound", ...]
-
-
-@dataclass(frozen=True)
-class AnyOf:
-    items: tuple["Bound", ...]
-
-
-@dataclass(frozen=True)
-class Negation:
-    item: "Bound"
-
-
-Bound = Union[Predicate, AllOf, AnyOf, Negation]
+Bound = Union[Predicate, AllOf["Bound"], AnyOf["Bound"], Negation["Bound"]]
 
 
 @dataclass
@@ -205,11 +191,11 @@ class Binder:
     # -- WHERE ---------------------------------------------------------------
     def _bind_condition(self, cond: Condition, obj: SObjectSchema) -> Bound:
         # Plain recursion is safe: the parser caps the nesting depth.
-        if isinstance(cond, And):
+        if isinstance(cond, AllOf):
             return AllOf(tuple(self._bind_condition(c, obj) for c in cond.items))
-        if isinstance(cond, Or):
+        if isinstance(cond, AnyOf):
             return AnyOf(tuple(self._bind_condition(c, obj) for c in cond.items))
-        if isinstance(cond, Not):
+        if isinstance(cond, Negation):
             return Negation(self._bind_condition(cond.item, obj))
         return self._bind_comparison(cond, obj)
 

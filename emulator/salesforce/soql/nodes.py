@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Union
 
+from .logic import AllOf, AnyOf, Negation
+
 
 @dataclass(frozen=True)
 class FieldRef:
@@ -80,22 +82,7 @@ class Comparison:
     pos: int
 
 
-@dataclass(frozen=True)
-class And:
-    items: tuple["Condition", ...]
-
-
-@dataclass(frozen=True)
-class Or:
-    items: tuple["Condition", ...]
-
-
-@dataclass(frozen=True)
-class Not:
-    item: "Condition"
-
-
-Condition = Union[Comparison, And, Or, Not]
+Condition = Union[Comparison, AllOf["Condition"], AnyOf["Condition"], Negation["Condition"]]
 
 
 @dataclass(frozen=True)

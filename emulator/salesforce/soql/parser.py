@@ -21,8 +21,8 @@ from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedToken
 from ..errors import SalesforceError
 from . import dates
 from .diagnostics import empty_query, malformed, out_of_range, row_column
-from .nodes import (And, Comparison, Condition, CountAll, CountField, FieldRef, Literal, Not, Or,
-                    OrderItem, Query, SubQuery)
+from .logic import AllOf, AnyOf, Negation
+from .nodes import Comparison, Condition, CountAll, CountField, FieldRef, Literal, OrderItem, Query, SubQuery
 
 MAX_LENGTH = 100_000
 MAX_OFFSET = 2000
@@ -101,14 +101,14 @@ class _Builder(Transformer):
     def where(self, c: list) -> dict:
         return {"where": c[1]}
 
-    def and_(self, c: list) -> And:
-        return And(tuple(x for x in c if not isinstance(x, Token)))
+    def and_(self, c: list) -> AllOf:
+        return AllOf(tuple(x for x in c if not isinstance(x, Token)))
 
-    def or_(self, c: list) -> Or:
-        return Or(tuple(x for x in c if not isinstance(x, Token)))
+    def or_(self, c: list) -> AnyOf:
+        return AnyOf(tuple(x for x in c if not isinstance(x, Token)))
 
-    def not_(self, c: list) -> Not:
-        return Not(c[1])
+    def not_(self, c: list) -> Negation:
+        return Negation(c[1])
 
     def compare(self, c: list) -> Comparison:
         op = "!=" if str(c[1]) == "<>" else str(c[1])
@@ -209,9 +209,9 @@ def _depth(cond: Condition | None) -> int:
     while stack:
         node, level = stack.pop()
         deepest = max(deepest, level)
-        if isinstance(node, (And, Or)):
+        if isinstance(node, (AllOf, AnyOf)):
             stack.extend((child, level + 1) for child in node.items)
-        elif isinstance(node, Not):
+        elif isinstance(node, Negation):
             stack.append((node.item, level + 1))
     return deepest
 

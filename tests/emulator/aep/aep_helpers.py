@@ -4,7 +4,8 @@ from __future__ import annotations
 from emulator.testing import ApiCaller
 
 IMS = "https://ims-na1.adobelogin.com/ims/token/v3"
-FLOW = "https://platform.adobe.io/data/foundation/flowservice"
+PLATFORM_HOST = "https://platform.adobe.io"
+FLOW = f"{PLATFORM_HOST}/data/foundation/flowservice"
 CLIENT, SECRET, ORG = "harness-aep-client", "harness-aep-secret", "HARNESS@AdobeOrg"
 SSC_SPEC = "cb66ab34-8619-49cb-96d1-39b37ede86ea"
 
@@ -17,11 +18,13 @@ def ims_token(session) -> str:
 
 
 class Flow(ApiCaller):
-    """Calls Flow Service with every required header; ``headers=`` overrides or drops (None) some."""
+    """Calls Flow Service with every required header; ``headers=`` overrides or drops (None) some.
 
-    def __init__(self, session, token: str, sandbox: str = "prod") -> None:
-        super().__init__(session, FLOW, {"Authorization": f"Bearer {token}", "x-api-key": CLIENT,
-                                         "x-gw-ims-org-id": ORG, "x-sandbox-name": sandbox})
+    ``host`` is the platform gateway, or a served emulator's base URL."""
+
+    def __init__(self, session, token: str, sandbox: str = "prod", host: str = PLATFORM_HOST) -> None:
+        super().__init__(session, f"{host}/data/foundation/flowservice", {
+            "Authorization": f"Bearer {token}", "x-api-key": CLIENT, "x-gw-ims-org-id": ORG, "x-sandbox-name": sandbox})
 
 
 def ssc_connection(password: str = "password123", name: str = "Base connection for salesforce service cloud",

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import json
 
-from aep_helpers import CLIENT, ORG
+from aep_helpers import CLIENT, ORG, PLATFORM_HOST
+from emulator.testing import ApiCaller
 
-PLATFORM = "https://platform.adobe.io/data/foundation"
 TENANT = "harness"
 XED_FULL = "application/vnd.adobe.xed-full+json; version=1"
 SEED_SCHEMA = {
@@ -17,29 +17,18 @@ SEED_SCHEMA = {
     "meta:class": "https://ns.adobe.com/xdm/context/profile"}
 
 
-class Platform:
-    """Calls any ``/data/foundation/<service>/...`` path with the four platform headers."""
+class Platform(ApiCaller):
+    """Calls any ``/data/foundation/<service>/...`` path with the four platform headers.
 
-    def __init__(self, session, token: str, sandbox: str = "prod") -> None:
-        self.session = session
-        self.headers = {"Authorization": f"Bearer {token}", "x-api-key": CLIENT, "x-gw-ims-org-id": ORG,
-                        "x-sandbox-name": sandbox, "Content-Type": "application/json"}
+    ``host`` is the platform gateway, or a served emulator's base URL."""
 
-    def call(self, method: str, path: str, headers: dict | None = None, **kwargs):
-        merged = {k: v for k, v in {**self.headers, **(headers or {})}.items() if v is not None}
-        return self.session.request(method, f"{PLATFORM}/{path.lstrip('/')}", headers=merged, **kwargs)
-
-    def get(self, path, **kw):
-        return self.call("GET", path, **kw)
-
-    def post(self, path, **kw):
-        return self.call("POST", path, **kw)
+    def __init__(self, session, token: str, sandbox: str = "prod", host: str = PLATFORM_HOST) -> None:
+        super().__init__(session, f"{host}/data/foundation", {
+            "Authorization": f"Bearer {token}", "x-api-key": CLIENT, "x-gw-ims-org-id": ORG,
+            "x-sandbox-name": sandbox, "Content-Type": "application/json"})
 
     def put(self, path, **kw):
         return self.call("PUT", path, **kw)
-
-    def delete(self, path, **kw):
-        return self.call("DELETE", path, **kw)
 
     # -- seed-004 steps ------------------------------------------------------------------------
     def schema(self, body: dict | None = None, title: str | None = None) -> dict:

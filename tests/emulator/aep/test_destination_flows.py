@@ -67,6 +67,20 @@ def activate(flow: Flow, item: dict, segment: str, mapping_id: str, etag: str | 
     return flow.patch(f"flows/{item['id']}", json=[op], headers=headers)
 
 
+def activated_flow(flow: Flow, mapping_id: str = "VIP_Status__c", id_type: str = "Contact") -> dict:
+    """A destination flow with the segment ``seg-vip`` activated to ``mapping_id``; the flow item."""
+    item = destination_flow(flow, id_type)
+    done = activate(flow, item, "seg-vip", mapping_id)
+    assert done.status_code == 200, done.text
+    return item
+
+
+def request_limit_fault(drop: int) -> dict:
+    """Refuse the next ``drop`` composite upserts with 403 REQUEST_LIMIT_EXCEEDED."""
+    return {"path": "*/composite/sobjects", "method": "PATCH", "status": 403, "drop": drop,
+            "body": [{"errorCode": "REQUEST_LIMIT_EXCEEDED", "message": "TotalRequests Limit exceeded."}]}
+
+
 def runs_of(flow: Flow, flow_id: str) -> list[dict]:
     response = flow.get("runs", params={"property": f"flowId=={flow_id}"})
     assert response.status_code == 200, response.text
@@ -176,8 +190,7 @@ def test_activation_needs_the_current_etag(flow):
 # -- streaming export ------------------------------------------------------------------------------------
 def test_profiles_moving_in_and_out_reach_the_mapping_id_field_at_the_next_request(flow, org, crm_session):
     rest, ids = org
-    item = destination_flow(flow)
-    assert activate(flow, item, "seg-vip", "vip_status__C").status_code == 200
+    item = activated_flow(flow, "vip_status__C")
     moved = crm_session.post(f"{ADMIN}/segments/seg-vip/members", json={"enter": ["p0", "p1"]})
     assert moved.status_code == 200
     assert [status_field(rest, cid) for cid in ids] == ["realized", "realized", None]
@@ -193,8 +206,7 @@ def test_profiles_moving_in_and_out_reach_the_mapping_id_field_at_the_next_reque
 
 def test_a_profile_change_without_a_membership_change_sends_its_attributes(flow, org, crm_session):
     rest, ids = org
-    item = destination_flow(flow)
-    activate(flow, item, "seg-vip", "VIP_Status__c")
+    activated_flow(flow)
     crm_session.post(f"{ADMIN}/segments/seg-vip/members", json={"enter": ["p0"]})
     crm_session.post(f"{ADMIN}/profiles", json={"id": "p0", "identityMap": {"crmID": [{"id": ids[0]}]},
                                                 "person": {"name": {"firstName": "Ada", "lastName": "Lovelace"}},
@@ -205,8 +217,7 @@ def test_a_profile_change_without_a_membership_change_sends_its_attributes(flow,
 
 def test_a_missing_mapping_id_field_fails_the_run_with_the_seed_message(flow, org, crm_session):
     rest, ids = org
-    item = destination_flow(flow)
-    activate(flow, item, "seg-vip", "No_Such_Field__c")
+    item = activated_flow(flow, "No_Such_Field__c")
     crm_session.post(f"{ADMIN}/segments/seg-vip/members", json={"enter": ["p0"]})
     run = runs_of(flow, item["id"])[-1]
     summary = run["metrics"]["statusSummary"]
@@ -221,8 +232,7 @@ def test_a_missing_mapping_id_field_fails_the_run_with_the_seed_message(flow, or
 
 def test_an_unknown_crm_id_fails_that_profile_only(flow, org, crm_session):
     rest, ids = org
-    item = destination_flow(flow)
-    activate(flow, item, "seg-vip", "VIP_Status__c")
+    item = activated_flow(flow)
     crm_session.post(f"{ADMIN}/profiles", json={"id": "ghost", "identityMap": {"crmID": [{"id": "003000000000000AAA"}]},
                                                 "person": {"name": {"lastName": "Ghost"}}})
     crm_session.post(f"{ADMIN}/segments/seg-vip/members", json={"enter": ["p0", "ghost"]})
@@ -236,8 +246,7 @@ def test_an_unknown_crm_id_fails_that_profile_only(flow, org, crm_session):
 
 def test_a_disabled_destination_flow_sends_nothing_and_runs_leave_no_secret(flow, org, crm_session):
     rest, ids = org
-    item = destination_flow(flow)
-    activate(flow, item, "seg-vip", "VIP_Status__c")
+    item = activated_flow(flow)
     assert flow.post(f"flows/{item['id']}/action", params={"op": "disable"}).status_code == 200
     crm_session.post(f"{ADMIN}/segments/seg-vip/members", json={"enter": ["p0"]})
     assert status_field(rest, ids[0]) is None and runs_of(flow, item["id"]) == []
@@ -256,15 +265,8 @@ def test_streaming_export_over_serve():
         contact = add_contacts(rest, 1)[0]
         token = session.post(f"{server.base_url}/ims/token/v3", data={
             "grant_type": "client_credentials", "client_id": CLIENT, "client_secret": SECRET}).json()["access_token"]
-
-        class Served(Flow):
-            def call(self, method, path, headers=None, **kwargs):
-                merged = {k: v for k, v in {**self.headers, **(headers or {})}.items() if v is not None}
-                return self.session.request(method, f"{server.base_url}/data/foundation/flowservice/"
-                                                    f"{path.lstrip('/')}", headers=merged, **kwargs)
-        flow = Served(session, token)
-        item = destination_flow(flow)
-        assert activate(flow, item, "seg-vip", "VIP_Status__c").status_code == 200
+        flow = Flow(session, token, host=server.base_url)
+        item = activated_flow(flow)
         aep = f"{server.base_url}/__emulator/aep"
         assert session.post(f"{aep}/segments", json={"id": "seg-vip"}, headers=admin).status_code == 201
         assert session.post(f"{aep}/profiles", json={"id": "p0", "identityMap": {"crmID": [{"id": contact}]},
@@ -294,8 +296,7 @@ def test_a_segment_activated_to_leads_writes_the_lead_field(flow, crm_session):
     crm_session.post(f"{ADMIN}/profiles", json={"id": "p", "identityMap": {"crmID": [{"id": lead}]},
                                                 "person": {"name": {"lastName": "Hopper"}},
                                                 "b2b": {"companyName": "US Navy"}})
-    item = destination_flow(flow, id_type="Lead")
-    activate(flow, item, "seg-vip", "VIP_Status__c")
+    activated_flow(flow, id_type="Lead")
     crm_session.post(f"{ADMIN}/segments/seg-vip/members", json={"enter": ["p"]})
     record = rest.call("GET", f"sobjects/Lead/{lead}").json()
     assert (record["VIP_Status__c"], record["Company"]) == ("realized", "US Navy")
@@ -303,8 +304,7 @@ def test_a_segment_activated_to_leads_writes_the_lead_field(flow, crm_session):
 
 def test_snapshots_keep_what_was_sent_and_the_journal_has_no_secret(flow, org, crm_session):
     rest, ids = org
-    item = destination_flow(flow)
-    activate(flow, item, "seg-vip", "VIP_Status__c")
+    item = activated_flow(flow)
     assert crm_session.post("http://x/__emulator/snapshot", json={"name": "before"}).status_code == 200
     crm_session.post(f"{ADMIN}/segments/seg-vip/members", json={"enter": ["p0"]})
     assert status_field(rest, ids[0]) == "realized"
@@ -326,11 +326,8 @@ def test_a_streaming_destination_flow_takes_no_on_demand_run(flow):
 
 def test_request_limit_exceeded_mid_export_is_retried_without_loss(flow, org, crm_session):
     rest, ids = org
-    item = destination_flow(flow)
-    activate(flow, item, "seg-vip", "VIP_Status__c")
-    fault = {"path": "*/composite/sobjects", "method": "PATCH", "status": 403, "drop": 2,
-             "body": [{"errorCode": "REQUEST_LIMIT_EXCEEDED", "message": "TotalRequests Limit exceeded."}]}
-    assert crm_session.post("http://x/__emulator/faults", json=fault).status_code in (200, 201)
+    item = activated_flow(flow)
+    assert crm_session.post("http://x/__emulator/faults", json=request_limit_fault(2)).status_code in (200, 201)
     crm_session.post(f"{ADMIN}/segments/seg-vip/members", json={"enter": ["p0", "p1"]})
     assert [status_field(rest, cid) for cid in ids[:2]] == ["realized", "realized"]
     run = runs_of(flow, item["id"])[-1]
@@ -340,11 +337,8 @@ def test_request_limit_exceeded_mid_export_is_retried_without_loss(flow, org, cr
 
 def test_refusals_past_the_retries_fail_the_run_and_the_next_change_sends_them(flow, org, crm_session):
     rest, ids = org
-    item = destination_flow(flow)
-    activate(flow, item, "seg-vip", "VIP_Status__c")
-    fault = {"path": "*/composite/sobjects", "method": "PATCH", "status": 403, "drop": 4,
-             "body": [{"errorCode": "REQUEST_LIMIT_EXCEEDED", "message": "TotalRequests Limit exceeded."}]}
-    assert crm_session.post("http://x/__emulator/faults", json=fault).status_code in (200, 201)
+    item = activated_flow(flow)
+    assert crm_session.post("http://x/__emulator/faults", json=request_limit_fault(4)).status_code in (200, 201)
     crm_session.post(f"{ADMIN}/segments/seg-vip/members", json={"enter": ["p0"]})
     assert status_field(rest, ids[0]) is None
     failed = runs_of(flow, item["id"])[-1]["metrics"]["statusSummary"]

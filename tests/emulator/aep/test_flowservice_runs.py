@@ -13,6 +13,7 @@ from aep_platform_helpers import Platform
 from emulator.app import create_app
 from emulator.core.transport import session_for
 from emulator.pytest_plugin import fresh_emulator
+from emulator.testing import run_in_threads
 
 QUARTER = 15 * 60
 
@@ -270,7 +271,7 @@ def test_many_slots_in_one_jump_each_fire_once_under_concurrent_requests(world):
     world.emulator.clock.set(START + timedelta(hours=10))  # no request yet: the threads race to the jump
     barrier, errors = threading.Barrier(6), []
 
-    def hit():
+    def hit(_: int) -> None:
         session = session_for(create_app(world.emulator))
         caller = Flow(session, world.flow.headers["Authorization"].split()[1])
         barrier.wait()
@@ -279,11 +280,7 @@ def test_many_slots_in_one_jump_each_fire_once_under_concurrent_requests(world):
             if response.status_code != 200:
                 errors.append(response.text)
 
-    threads = [threading.Thread(target=hit) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_in_threads(hit, 6)
     assert errors == []
     for flow_id in flows:
         starts = [r["metrics"]["durationSummary"]["startedAtUTC"] for r in runs_of(world.flow, flow_id)]

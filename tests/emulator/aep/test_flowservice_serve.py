@@ -9,28 +9,6 @@ from aep_platform_helpers import Platform
 from emulator.testing import serve_subprocess
 
 
-class ServedFlow(Flow):
-    def __init__(self, session, token: str, base_url: str) -> None:
-        super().__init__(session, token)
-        self.base_url = base_url
-
-    def call(self, method: str, path: str, headers: dict | None = None, **kwargs):
-        merged = {k: v for k, v in {**self.headers, **(headers or {})}.items() if v is not None}
-        return self.session.request(method, f"{self.base_url}/data/foundation/flowservice/{path.lstrip('/')}",
-                                    headers=merged, **kwargs)
-
-
-class ServedPlatform(Platform):
-    def __init__(self, session, token: str, base_url: str) -> None:
-        super().__init__(session, token)
-        self.base_url = base_url
-
-    def call(self, method: str, path: str, headers: dict | None = None, **kwargs):
-        merged = {k: v for k, v in {**self.headers, **(headers or {})}.items() if v is not None}
-        return self.session.request(method, f"{self.base_url}/data/foundation/{path.lstrip('/')}",
-                                    headers=merged, **kwargs)
-
-
 def test_scheduled_run_over_serve():
     with serve_subprocess() as server, requests.Session() as session:
         admin = {"X-Admin-Token": server.admin_token}
@@ -40,7 +18,7 @@ def test_scheduled_run_over_serve():
         add_contacts(rest, 3)
         token = session.post(f"{server.base_url}/ims/token/v3", data={
             "grant_type": "client_credentials", "client_id": CLIENT, "client_secret": SECRET}).json()["access_token"]
-        flow, platform = ServedFlow(session, token, server.base_url), ServedPlatform(session, token, server.base_url)
+        flow, platform = Flow(session, token, host=server.base_url), Platform(session, token, host=server.base_url)
         assert flow.headers["x-gw-ims-org-id"] == ORG
         pipe = build_pipeline(flow, platform)
         assert session.post(clock, json={"set": START.isoformat()}, headers=admin).ok

@@ -3,10 +3,17 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+import pytest
 
 from aep_platform_helpers import SEED_SCHEMA, TENANT, XED_FULL, Platform
 
 SCHEMAS = "schemaregistry/tenant/schemas"
+
+
+def assert_xdm_error(response, code: str) -> None:
+    """``response`` is the Schema Registry problem ``XDM-<code>``, e.g. ``1012-404``, with that status."""
+    assert response.status_code == int(code.rsplit("-", 1)[1])
+    assert response.json()["type"] == f"http://ns.adobe.com/aep/errors/XDM-{code}"
 
 
 def test_seed_schema_is_created_with_the_real_fields(aep):
@@ -54,8 +61,7 @@ def test_lookup_by_alt_id_keeps_the_leading_underscore(aep):
     assert found.json()["allOf"] == SEED_SCHEMA["allOf"]
     missing = aep.get(f"{SCHEMAS}/{created['meta:altId'].lstrip('_')}",
                       headers={"Accept": "application/vnd.adobe.xed+json; version=1"})
-    assert missing.status_code == 404
-    assert missing.json()["type"] == "http://ns.adobe.com/aep/errors/XDM-1012-404"
+    assert_xdm_error(missing, "1012-404")
 
 
 def test_notext_drops_titles_and_descriptions(aep):
@@ -74,26 +80,20 @@ def test_unknown_ref_is_a_400(aep):
     assert "no-such" in error["detail"] and error["report"]["detailed-message"] == error["detail"]
 
 
-def test_accept_without_version_is_xdm_1007(aep):
+@pytest.mark.parametrize("accept, code", [
+    ("application/vnd.adobe.xed-full+json", "1007-400"),  # no version
+    ("application/json", "1006-400"),
+])
+def test_bad_accept_is_an_xdm_error(aep, accept, code):
     created = aep.schema()
-    response = aep.get(f"{SCHEMAS}/{quote(created['$id'], safe='')}",
-                       headers={"Accept": "application/vnd.adobe.xed-full+json"})
-    assert response.status_code == 400
-    assert response.json()["type"] == "http://ns.adobe.com/aep/errors/XDM-1007-400"
-
-
-def test_bad_accept_is_xdm_1006(aep):
-    created = aep.schema()
-    response = aep.get(f"{SCHEMAS}/{quote(created['$id'], safe='')}", headers={"Accept": "application/json"})
-    assert response.status_code == 400
-    assert response.json()["type"] == "http://ns.adobe.com/aep/errors/XDM-1006-400"
+    response = aep.get(f"{SCHEMAS}/{quote(created['$id'], safe='')}", headers={"Accept": accept})
+    assert_xdm_error(response, code)
 
 
 def test_unknown_id_is_xdm_1012(aep):
     response = aep.get(f"{SCHEMAS}/{quote('https://ns.adobe.com/harness/schemas/nope', safe='')}",
                        headers={"Accept": XED_FULL})
-    assert response.status_code == 404
-    assert response.json()["type"] == "http://ns.adobe.com/aep/errors/XDM-1012-404"
+    assert_xdm_error(response, "1012-404")
 
 
 def test_duplicate_title_and_bad_bodies(aep):
@@ -109,8 +109,7 @@ def test_schemas_are_per_sandbox(crm_session, aep):
     created = aep.schema()
     dev = Platform(crm_session, aep.headers["Authorization"].split()[1], sandbox="dev")
     response = dev.get(f"{SCHEMAS}/{quote(created['$id'], safe='')}", headers={"Accept": XED_FULL})
-    assert response.status_code == 404
-    assert response.json()["type"] == "http://ns.adobe.com/aep/errors/XDM-1012-404"
+    assert_xdm_error(response, "1012-404")
 
 
 def test_gateway_checks_apply(aep):

@@ -108,15 +108,6 @@ def bulk(crm_session, rest) -> Async:
     return Async(crm_session, rest.token)
 
 
-@pytest.fixture
-def external_id(crm_emulator) -> str:
-    org = crm_emulator.salesforce.default_org()
-    org.schema.get("Contact").add_field(FieldDef("Ext_Id__c", "Ext Id", "string", 50, custom=True,
-                                                 external_id=True, unique=True))
-    org.store("Contact").ensure_index("Ext_Id__c")
-    return "Ext_Id__c"
-
-
 # -- simple_salesforce, in-process ---------------------------------------------------------------------
 def test_simple_salesforce_bulk_insert_splits_batches_and_keeps_input_order(crm_emulator, crm_session):
     sf = login(crm_session)

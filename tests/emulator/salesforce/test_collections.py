@@ -6,7 +6,7 @@ import threading
 import pytest
 
 from emulator import session_for
-from emulator.salesforce.sobjects.fields import FieldDef
+from emulator.testing import run_in_threads
 
 ROLLED_BACK = {"statusCode": "ALL_OR_NONE_OPERATION_ROLLED_BACK", "message": "Record rolled back because not all "
                "records were valid and the request was using AllOrNone header", "fields": []}
@@ -215,15 +215,6 @@ def test_retrieve_errors(rest):
 
 
 # -- upsert ---------------------------------------------------------------------------------------------
-@pytest.fixture
-def external_id(crm_emulator) -> str:
-    org = crm_emulator.salesforce.default_org()
-    org.schema.get("Contact").add_field(FieldDef("Ext_Id__c", "Ext Id", "string", 50, custom=True,
-                                                 external_id=True, unique=True))
-    org.store("Contact").ensure_index("Ext_Id__c")
-    return "Ext_Id__c"
-
-
 def test_upsert_creates_then_updates_with_created_flag(rest, external_id):
     records = [contact("One", Ext_Id__c="AAA"), contact("Two", Ext_Id__c="BBB")]
     first = rest.patch(f"composite/sobjects/Contact/{external_id}", json={"records": records})
@@ -317,10 +308,6 @@ def test_all_or_none_never_leaves_partial_writes_under_8_concurrent_writers(rest
                 with guard:
                     valid_batches.append(size)
 
-    workers = [threading.Thread(target=writer, args=(n,)) for n in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
+    run_in_threads(writer, threads)
     assert failures == []
     assert live_count(rest, "Contact") == sum(valid_batches) == threads * 8 * size

@@ -1,12 +1,11 @@
 """Composite, composite batch and sObject tree: references, allOrNone, haltOnError, limits. Covers SF-REST-7."""
 from __future__ import annotations
 
-import threading
-
 import pytest
 
 from emulator import session_for
 from emulator.salesforce.composite.subrequests import Reply, UnresolvedReference, lookup
+from emulator.testing import run_in_threads
 
 V = "/services/data/v59.0"
 HALTED = "The transaction was rolled back since another operation in the same transaction failed."
@@ -299,10 +298,6 @@ def test_all_or_none_composite_is_atomic_under_8_concurrent_writers(rest, crm_ap
             if codes != ([400] * 5 if r % 2 else [201] * 5):
                 errors.append(str(codes))
 
-    workers = [threading.Thread(target=writer, args=(n,)) for n in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
+    run_in_threads(writer, threads)
     assert errors == []
     assert live_count(rest, "Contact") == threads * (rounds // 2) * 5

@@ -14,14 +14,8 @@ from datetime import timedelta
 
 import pytest
 from freezegun import freeze_time
-
-LOGIN = "https://login.salesforce.com"
-INSTANCE = "https://harness.my.salesforce.com"
-TOKEN_URL = f"{LOGIN}/services/oauth2/token"
-CLIENT_ID, CLIENT_SECRET = "harness-client-id", "harness-client-secret"
-USERNAME, PASSWORD, SECURITY_TOKEN = "admin@example.com", "password123", "TOKEN123"
-CALLBACK = "http://localhost:8080/callback"
-REST = f"{INSTANCE}/services/data/v59.0"
+from sf_oauth_helpers import (CALLBACK, CLIENT_ID, CLIENT_SECRET, INSTANCE, LOGIN, PASSWORD, REST, SECURITY_TOKEN,
+                              TOKEN_URL, USERNAME, add_app, bearer)
 
 AUTH_FAILURE = {"error": "invalid_grant", "error_description": "authentication failure"}
 UNKNOWN_CLIENT = {"error": "invalid_client_id", "error_description": "client identifier invalid"}
@@ -46,15 +40,6 @@ def assert_oauth_error(response, body: dict, status: int = 400) -> None:
     assert response.headers["Content-Type"] == "application/json"
     assert response.json() == body
     assert list(response.json()) == list(body)
-
-
-def add_app(emulator, **spec):
-    backend = emulator.salesforce
-    return backend.add_app(backend.default_org(), spec)
-
-
-def bearer(token: str) -> dict:
-    return {"Authorization": f"Bearer {token}"}
 
 
 # -- SF-OAUTH-2 password grant ---------------------------------------------------------------
@@ -113,26 +98,15 @@ def test_password_grant_authentication_failure(crm_session, username, password):
     assert_oauth_error(response, AUTH_FAILURE)
 
 
-@pytest.mark.parametrize("client_id", ["unknown-client", "", None, CLIENT_ID.upper()])
-def test_password_grant_unknown_client(crm_session, client_id):
-    response = crm_session.post(TOKEN_URL, data=password_form(client_id=client_id))
-    assert_oauth_error(response, UNKNOWN_CLIENT)
-
-
-def test_unknown_client_is_reported_before_a_bad_password(crm_session):
-    response = crm_session.post(TOKEN_URL, data=password_form(client_id="unknown-client", password="nope"))
-    assert_oauth_error(response, UNKNOWN_CLIENT)
-
-
-@pytest.mark.parametrize("client_secret", ["wrong-secret", "", None, CLIENT_SECRET + "x"])
-def test_password_grant_bad_client_secret(crm_session, client_secret):
-    response = crm_session.post(TOKEN_URL, data=password_form(client_secret=client_secret))
-    assert_oauth_error(response, BAD_SECRET)
-
-
-def test_bad_secret_is_reported_before_a_bad_password(crm_session):
-    response = crm_session.post(TOKEN_URL, data=password_form(client_secret="wrong", password="nope"))
-    assert_oauth_error(response, BAD_SECRET)
+@pytest.mark.parametrize("overrides, expected", [
+    *(({"client_id": client_id}, UNKNOWN_CLIENT) for client_id in ["unknown-client", "", None, CLIENT_ID.upper()]),
+    ({"client_id": "unknown-client", "password": "nope"}, UNKNOWN_CLIENT),  # reported before a bad password
+    *(({"client_secret": secret}, BAD_SECRET) for secret in ["wrong-secret", "", None, CLIENT_SECRET + "x"]),
+    ({"client_secret": "wrong", "password": "nope"}, BAD_SECRET),  # reported before a bad password
+])
+def test_password_grant_client_errors(crm_session, overrides, expected):
+    response = crm_session.post(TOKEN_URL, data=password_form(**overrides))
+    assert_oauth_error(response, expected)
 
 
 @pytest.mark.parametrize("grant_type", ["foo", "", None, "PASSWORD", "implicit"])

@@ -17,21 +17,12 @@ import pytest
 from emulator.app import create_app
 from emulator.core.transport import session_for
 from emulator.pytest_plugin import fresh_emulator
-
-LOGIN = "https://login.salesforce.com"
-INSTANCE = "https://harness.my.salesforce.com"
-AUTHORIZE_URL = f"{LOGIN}/services/oauth2/authorize"
-TOKEN_URL = f"{LOGIN}/services/oauth2/token"
-REVOKE_URL = f"{LOGIN}/services/oauth2/revoke"
-CLIENT_ID, CLIENT_SECRET = "harness-client-id", "harness-client-secret"
-USERNAME, PASSWORD = "admin@example.com", "password123"
-CALLBACK = "http://localhost:8080/callback"
-REST = f"{INSTANCE}/services/data/v59.0"
+from sf_oauth_helpers import (AUTHORIZE_URL, CALLBACK, CLIENT_ID, CLIENT_SECRET, INSTANCE, INVALID_SESSION, LOGIN,
+                              PASSWORD, REST, REVOKE_URL, TOKEN_URL, USERNAME, add_app, bearer)
 
 INVALID_CODE = {"error": "invalid_grant", "error_description": "invalid authorization code"}
 REDIRECT_MISMATCH = {"error": "invalid_grant", "error_description": "redirect uri does not match configuration"}
 EXPIRED_REFRESH = {"error": "invalid_grant", "error_description": "expired access/refresh token"}
-INVALID_SESSION = [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]
 
 
 def authorize_params(**overrides) -> dict:
@@ -78,17 +69,8 @@ def assert_oauth_error(response, body: dict, status: int = 400) -> None:
     assert response.json() == body
 
 
-def bearer(token: str) -> dict:
-    return {"Authorization": f"Bearer {token}"}
-
-
 def rest_status(session, token: str) -> int:
     return session.get(f"{REST}/limits", headers=bearer(token)).status_code
-
-
-def add_app(emulator, **spec):
-    backend = emulator.salesforce
-    return backend.add_app(backend.default_org(), spec)
 
 
 def b64url_json(part: str) -> dict:

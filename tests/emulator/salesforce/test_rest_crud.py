@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from emulator.salesforce.sobjects.fields import FieldDef
+from sf_schema_helpers import add_external_id
 
 
 def test_create_returns_201_with_ordered_body_and_location(rest):
@@ -46,15 +46,8 @@ def test_delete_then_get_is_not_found_and_update_is_entity_deleted(rest):
     assert rest.delete(f"sobjects/Contact/{record_id}").json()[0]["errorCode"] == "ENTITY_IS_DELETED"
 
 
-def _add_external_id(crm_emulator, unique: bool = False) -> None:
-    org = crm_emulator.salesforce.default_org()
-    org.schema.get("Contact").add_field(FieldDef("Ext_Id__c", "Ext Id", "string", 50, custom=True,
-                                                 external_id=True, unique=unique))
-    org.store("Contact").ensure_index("Ext_Id__c")
-
-
 def test_upsert_creates_then_updates(rest, crm_emulator):
-    _add_external_id(crm_emulator)
+    add_external_id(crm_emulator)
     created = rest.patch("sobjects/Contact/Ext_Id__c/E-1", json={"LastName": "Up"})
     assert created.status_code == 201
     assert created.json()["created"] is True
@@ -68,7 +61,7 @@ def test_upsert_creates_then_updates(rest, crm_emulator):
 
 
 def test_upsert_with_several_matches_is_300(rest, crm_emulator):
-    _add_external_id(crm_emulator)
+    add_external_id(crm_emulator)
     first = rest.post("sobjects/Contact", json={"LastName": "A", "Ext_Id__c": "dup"}).json()["id"]
     second = rest.post("sobjects/Contact", json={"LastName": "B", "Ext_Id__c": "dup"}).json()["id"]
     response = rest.patch("sobjects/Contact/Ext_Id__c/dup", json={"LastName": "C"})
@@ -84,7 +77,7 @@ def test_upsert_on_a_field_that_is_not_an_external_id(rest):
 
 
 def test_unique_external_id_duplicates_are_refused(rest, crm_emulator):
-    _add_external_id(crm_emulator, unique=True)
+    add_external_id(crm_emulator, unique=True)
     first = rest.post("sobjects/Contact", json={"LastName": "A", "Ext_Id__c": "U-1"}).json()["id"]
     response = rest.post("sobjects/Contact", json={"LastName": "B", "Ext_Id__c": "u-1"})
     assert response.status_code == 400

@@ -13,18 +13,10 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 from freezegun import freeze_time
+from sf_oauth_helpers import (CALLBACK, CLIENT_ID, CLIENT_SECRET, INSTANCE, INVALID_SESSION, LOGIN, PASSWORD, REST,
+                              REVOKE_URL, SECURITY_TOKEN, SOAP_URL, TOKEN_URL, USERINFO_URL, USERNAME, bearer,
+                              envelope)
 
-LOGIN = "https://login.salesforce.com"
-INSTANCE = "https://harness.my.salesforce.com"
-TOKEN_URL = f"{LOGIN}/services/oauth2/token"
-REVOKE_URL = f"{LOGIN}/services/oauth2/revoke"
-USERINFO_URL = f"{LOGIN}/services/oauth2/userinfo"
-CLIENT_ID, CLIENT_SECRET = "harness-client-id", "harness-client-secret"
-USERNAME, PASSWORD, SECURITY_TOKEN = "admin@example.com", "password123", "TOKEN123"
-CALLBACK = "http://localhost:8080/callback"
-REST = f"{INSTANCE}/services/data/v59.0"
-
-INVALID_SESSION = [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]
 INVALID_SESSION_TEXT = '[{"message":"Session expired or invalid","errorCode":"INVALID_SESSION_ID"}]'
 
 
@@ -34,10 +26,6 @@ def login(session) -> str:
         "username": USERNAME, "password": PASSWORD + SECURITY_TOKEN})
     assert response.status_code == 200, response.text
     return response.json()["access_token"]
-
-
-def bearer(token: str) -> dict:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def call(session, token: str, path: str = "/limits"):
@@ -240,17 +228,6 @@ def test_userinfo_with_invalid_token(crm_session):
 
 
 # -- secrets never reach the journal or the logs ---------------------------------------------
-SOAP_LOGIN = """<?xml version="1.0" encoding="utf-8" ?>
-<env:Envelope xmlns:env="http://schemas.xmlsoap.org/soap/envelope/">
-  <env:Body>
-    <n1:login xmlns:n1="urn:partner.soap.sforce.com">
-      <n1:username>{username}</n1:username>
-      <n1:password>{password}</n1:password>
-    </n1:login>
-  </env:Body>
-</env:Envelope>"""
-
-
 def _oauth_dance(session) -> list[str]:
     """Every kind of call that carries a secret; returns the secrets the emulator handed out."""
     issued: list[str] = []
@@ -280,12 +257,12 @@ def _oauth_dance(session) -> list[str]:
                                               "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}).json()
     issued.append(refreshed["access_token"])
 
-    soap = session.post(f"{LOGIN}/services/Soap/u/59.0", headers={"Content-Type": "text/xml", "SOAPAction": "login"},
-                        data=SOAP_LOGIN.format(username=USERNAME, password=PASSWORD + SECURITY_TOKEN))
+    soap = session.post(SOAP_URL, headers={"Content-Type": "text/xml", "SOAPAction": "login"},
+                        data=envelope())
     session_id = soap.text.split("<sessionId>")[1].split("</sessionId>")[0]
     issued.append(session_id)
-    session.post(f"{LOGIN}/services/Soap/u/59.0", headers={"Content-Type": "text/xml", "SOAPAction": "login"},
-                 data=SOAP_LOGIN.format(username=USERNAME, password="bad-" + PASSWORD))
+    session.post(SOAP_URL, headers={"Content-Type": "text/xml", "SOAPAction": "login"},
+                 data=envelope(password="bad-" + PASSWORD))
 
     for token in (access, tokens["access_token"], session_id):
         assert session.get(f"{REST}/limits", headers=bearer(token)).status_code == 200

@@ -9,10 +9,8 @@ from xml.etree import ElementTree
 
 import pytest
 
-LOGIN = "https://login.salesforce.com"
-INSTANCE = "https://harness.my.salesforce.com"
-SOAP_URL = f"{LOGIN}/services/Soap/u/59.0"
-USERNAME, PASSWORD, SECURITY_TOKEN = "admin@example.com", "password123", "TOKEN123"
+from sf_oauth_helpers import (INSTANCE, LOGIN, PASSWORD, SECURITY_TOKEN, SIMPLE_SALESFORCE_ENVELOPE, SOAP_URL,
+                              USERNAME, bearer, envelope)
 
 SOAPENV = "http://schemas.xmlsoap.org/soap/envelope/"
 PARTNER = "urn:partner.soap.sforce.com"
@@ -20,36 +18,10 @@ FAULT_NS = "urn:fault.partner.soap.sforce.com"
 INVALID_LOGIN_MESSAGE = "Invalid username, password, security token; or user locked out."
 INVALID_LOGIN_FAULTSTRING = "INVALID_LOGIN: " + INVALID_LOGIN_MESSAGE
 
-# what simple_salesforce 1.12 sends (security-token login)
-SIMPLE_SALESFORCE_ENVELOPE = """<?xml version="1.0" encoding="utf-8" ?>
-<env:Envelope
-        xmlns:xsd="http://www.w3.org/2001/XMLSchema"
-        xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
-        xmlns:env="http://schemas.xmlsoap.org/soap/envelope/"
-        xmlns:urn="urn:partner.soap.sforce.com">
-    <env:Header>
-        <urn:CallOptions>
-            <urn:client>simple-salesforce</urn:client>
-            <urn:defaultNamespace>sf</urn:defaultNamespace>
-        </urn:CallOptions>
-    </env:Header>
-    <env:Body>
-        <n1:login xmlns:n1="urn:partner.soap.sforce.com">
-            <n1:username>{username}</n1:username>
-            <n1:password>{password}</n1:password>
-        </n1:login>
-    </env:Body>
-</env:Envelope>"""
-
 # what jsforce 3 sends without a client id (default namespace, no prefix)
 JSFORCE_ENVELOPE = ('<se:Envelope xmlns:se="http://schemas.xmlsoap.org/soap/envelope/"><se:Header/><se:Body>'
                     '<login xmlns="urn:partner.soap.sforce.com"><username>{username}</username>'
                     '<password>{password}</password></login></se:Body></se:Envelope>')
-
-
-def envelope(template: str = SIMPLE_SALESFORCE_ENVELOPE, username: str = USERNAME,
-             password: str = PASSWORD + SECURITY_TOKEN) -> str:
-    return template.format(username=username, password=password)
 
 
 def soap_post(session, body, *, soap_action: str = "login", url: str = SOAP_URL,
@@ -76,10 +48,6 @@ def fault_of(response) -> ElementTree.Element:
     fault = root.find(f"{{{SOAPENV}}}Body/{{{SOAPENV}}}Fault")
     assert fault is not None, response.text
     return fault
-
-
-def bearer(token: str) -> dict:
-    return {"Authorization": f"Bearer {token}"}
 
 
 # -- success ----------------------------------------------------------------------------

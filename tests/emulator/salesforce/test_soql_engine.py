@@ -11,21 +11,14 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from emulator.core.ids import checksum_suffix
 from emulator.salesforce.errors import SalesforceError
 from emulator.salesforce.sobjects.fields import FieldDef
-from emulator.salesforce.sobjects.schema import Schema
 from emulator.salesforce.soql import execute, parse
 from emulator.salesforce.soql.dates import date_range
 from emulator.salesforce.sobjects.store import ObjectStore
+from sf_engine_helpers import NOW, StoreContext, sfid
 
-NOW = datetime(2024, 3, 15, 12, 0, tzinfo=timezone.utc)
 UTC = timezone.utc
-
-
-def sfid(prefix: str, n: int) -> str:
-    id15 = f"{prefix}Hs{n:010d}"
-    return id15 + checksum_suffix(id15)
 
 
 class CountingStore(ObjectStore):
@@ -48,22 +41,11 @@ class NoIndexStore(CountingStore):
         return None
 
 
-class FakeContext:
-    version = "v59.0"
-
+class FakeContext(StoreContext):
     def __init__(self, store_class: type[ObjectStore] = CountingStore) -> None:
-        self.schema = Schema()
-        contact = self.schema.get("Contact")
-        contact.add_field(FieldDef("Colors__c", "Colors", "multipicklist", 4099, custom=True,
-                                   picklist=("Red", "Green", "Blue")))
-        contact.add_field(FieldDef("Ext__c", "Ext", "string", 20, custom=True, external_id=True))
-        self.stores = {o.name: store_class(o) for o in self.schema.all()}
-
-    def store(self, sobject_name: str) -> ObjectStore:
-        return self.stores[sobject_name]
-
-    def now(self) -> datetime:
-        return NOW
+        super().__init__(store_class, contact_fields=(
+            FieldDef("Colors__c", "Colors", "multipicklist", 4099, custom=True, picklist=("Red", "Green", "Blue")),
+            FieldDef("Ext__c", "Ext", "string", 20, custom=True, external_id=True)))
 
 
 U1, U2 = sfid("005", 1), sfid("005", 2)

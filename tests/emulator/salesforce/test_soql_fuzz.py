@@ -6,36 +6,23 @@ numbers) and random mutations of valid queries.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, timezone
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from emulator.core.ids import checksum_suffix
 from emulator.salesforce.errors import SalesforceError
 from emulator.salesforce.sobjects.fields import FieldDef
-from emulator.salesforce.sobjects.schema import Schema
 from emulator.salesforce.soql import QueryResult, execute
-from emulator.salesforce.sobjects.store import ObjectStore
-
-NOW = datetime(2024, 3, 15, 12, 0, tzinfo=timezone.utc)
+from sf_engine_helpers import NOW, StoreContext, sfid
 
 
-def _id(prefix: str, n: int) -> str:
-    id15 = f"{prefix}Hs{n:010d}"
-    return id15 + checksum_suffix(id15)
-
-
-class Context:
-    version = "v59.0"
-
+class Context(StoreContext):
     def __init__(self) -> None:
-        self.schema = Schema()
-        self.schema.get("Contact").add_field(
-            FieldDef("Colors__c", "Colors", "multipicklist", 4099, custom=True, picklist=("Red", "Blue")))
-        self.schema.get("Contact").add_field(FieldDef("Ext__c", "Ext", "string", 20, custom=True, external_id=True))
-        self.stores = {o.name: ObjectStore(o) for o in self.schema.all()}
-        user, account = _id("005", 1), _id("001", 1)
+        super().__init__(contact_fields=(
+            FieldDef("Colors__c", "Colors", "multipicklist", 4099, custom=True, picklist=("Red", "Blue")),
+            FieldDef("Ext__c", "Ext", "string", 20, custom=True, external_id=True)))
+        user, account = sfid("005", 1), sfid("001", 1)
         base = {"IsDeleted": False, "CreatedDate": NOW, "LastModifiedDate": NOW, "SystemModstamp": NOW,
                 "CreatedById": user, "LastModifiedById": user}
         self.stores["User"].insert({**base, "Id": user, "Name": "Ann Admin", "LastName": "Admin"})
@@ -43,15 +30,9 @@ class Context:
                                        "NumberOfEmployees": 5, "AnnualRevenue": 1.5})
         for n, (last, email) in enumerate([("Smith", None), ("Jones", "j@x.com"), ("O'Hara", "o@x.com")]):
             self.stores["Contact"].insert({
-                **base, "Id": _id("003", n + 1), "LastName": last, "Email": email, "OwnerId": user,
+                **base, "Id": sfid("003", n + 1), "LastName": last, "Email": email, "OwnerId": user,
                 "AccountId": account if n else None, "Birthdate": date(1990, 1, n + 1), "Colors__c": "Red",
                 "HasOptedOutOfEmail": bool(n % 2), "Ext__c": f"E{n}", "IsDeleted": n == 2})
-
-    def store(self, sobject_name: str) -> ObjectStore:
-        return self.stores[sobject_name]
-
-    def now(self) -> datetime:
-        return NOW
 
 
 CTX = Context()
@@ -92,7 +73,7 @@ def _string_literal(body: str) -> str:
 values = st.one_of(
     st.text(text_chars, max_size=12).map(_string_literal),
     st.sampled_from(["'%'", "'a%'", "'%\\_%'", "'\\%'", "'\\u0041'", "'\\x'", "'\\\\'", "'bad", "''",
-                     f"'{_id('003', 1)}'", f"'{_id('003', 2)[:15]}'", "'003'", "'Red;Blue'"]),
+                     f"'{sfid('003', 1)}'", f"'{sfid('003', 2)[:15]}'", "'003'", "'Red;Blue'"]),
     st.integers(-10**30, 10**30).map(str),
     st.sampled_from(["1.5", "-0.0", ".5", "5.", "+3", "9" * 5000, "1" * 4301 + ".5", "1e5"]),
     st.dates().map(date.isoformat),

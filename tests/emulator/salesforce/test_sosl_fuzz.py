@@ -2,20 +2,15 @@
 statements give results or a 400 SalesforceError, never anything else."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from emulator.core.ids import checksum_suffix
 from emulator.salesforce.errors import SalesforceError
 from emulator.salesforce.search import engine
 from emulator.salesforce.search.parser import parse
-from emulator.salesforce.sobjects.schema import Schema
-from emulator.salesforce.sobjects.store import ObjectStore
 from emulator.salesforce.soql import execute
+from sf_engine_helpers import NOW, StoreContext, sfid
 
-NOW = datetime(2024, 3, 15, 12, 0, tzinfo=timezone.utc)
 VALID = [
     "FIND {Ada Lovelace} IN NAME FIELDS RETURNING Contact(Id, Name WHERE Email != null ORDER BY Name LIMIT 5)",
     'FIND {"ada love*" OR (gr?ce AND NOT hopper)} RETURNING Contact(Name), Account(Name) LIMIT 10',
@@ -24,29 +19,15 @@ VALID = [
 ]
 
 
-def _id(prefix: str, n: int) -> str:
-    id15 = f"{prefix}Hs{n:010d}"
-    return id15 + checksum_suffix(id15)
-
-
-class Context:
-    version = "v59.0"
-
+class Context(StoreContext):
     def __init__(self) -> None:
-        self.schema = Schema()
-        self.stores = {o.name: ObjectStore(o) for o in self.schema.all()}
+        super().__init__()
         base = {"IsDeleted": False, "CreatedDate": NOW, "LastModifiedDate": NOW, "SystemModstamp": NOW}
-        self.stores["Account"].insert({**base, "Id": _id("001", 1), "Name": "Acme"})
+        self.stores["Account"].insert({**base, "Id": sfid("001", 1), "Name": "Acme"})
         for n, (first, last) in enumerate((("Ada", "Lovelace"), ("Grace", "Hopper")), 1):
-            self.stores["Contact"].insert({**base, "Id": _id("003", n), "FirstName": first, "LastName": last,
-                                           "Name": f"{first} {last}", "AccountId": _id("001", 1),
+            self.stores["Contact"].insert({**base, "Id": sfid("003", n), "FirstName": first, "LastName": last,
+                                           "Name": f"{first} {last}", "AccountId": sfid("001", 1),
                                            "Email": f"{first.lower()}@x.io", "Phone": "(415) 555-0101"})
-
-    def store(self, name: str) -> ObjectStore:
-        return self.stores[name]
-
-    def now(self) -> datetime:
-        return NOW
 
 
 CTX = Context()
