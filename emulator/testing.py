@@ -9,7 +9,7 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
 import requests
@@ -22,12 +22,23 @@ class RunningServer:
     base_url: str
     admin_token: str
     process: subprocess.Popen
+    output: list[str] = field(default_factory=list)  # every line the server printed so far
+
+    def printed(self, until: str, timeout: float = 60.0) -> str:
+        """The server's output up to the first line containing ``until`` (waiting for it)."""
+        deadline = time.monotonic() + timeout
+        while not any(until in line for line in self.output):
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                raise RuntimeError(f"the server printed no {until!r}:\n{''.join(self.output)}")
+            time.sleep(0.05)
+        end = next(i for i, line in enumerate(self.output) if until in line)
+        return "".join(self.output[:end + 1])
 
 
-def _drain(stream) -> None:
+def _collect(stream, output: list[str]) -> None:
     """Keep reading the server's output so a full pipe never blocks it."""
-    for _ in stream:
-        pass
+    for line in stream:
+        output.append(line)
 
 
 @contextlib.contextmanager
@@ -40,18 +51,20 @@ def serve_subprocess(*extra_args: str, timeout: float = 20.0) -> Iterator[Runnin
     try:
         deadline = time.monotonic() + timeout
         base_url = None
+        output: list[str] = []
         assert process.stdout is not None
         while base_url is None:
             line = process.stdout.readline()
             if not line:
-                raise RuntimeError(f"crm-harness serve exited with {process.wait()}")
+                raise RuntimeError(f"crm-harness serve exited with {process.wait()}:\n{''.join(output)}")
+            output.append(line)
             match = _URL.search(line)
             if match:
                 base_url = match.group(1)
             elif time.monotonic() > deadline:
                 raise RuntimeError("crm-harness serve did not start in time")
-        threading.Thread(target=_drain, args=(process.stdout,), daemon=True).start()
-        yield RunningServer(base_url, token, process)
+        threading.Thread(target=_collect, args=(process.stdout, output), daemon=True).start()
+        yield RunningServer(base_url, token, process, output)
     finally:
         process.terminate()
         try:

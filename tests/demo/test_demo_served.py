@@ -3,19 +3,14 @@ credential, and real clients log in with what it printed."""
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
-import threading
-import time
-from pathlib import Path
 
 import pytest
 import requests
 from simple_salesforce import Salesforce
 
 from demo_helpers import served_session
+from emulator.testing import serve_subprocess
 
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def _field(banner: str, pattern: str) -> str:
@@ -26,29 +21,9 @@ def _field(banner: str, pattern: str) -> str:
 
 @pytest.fixture(scope="module")
 def served():
-    """The server and its banner (everything printed up to the curl example that closes it)."""
-    process = subprocess.Popen([sys.executable, "-m", "crm_harness", "serve", "--demo", "--port", "0"], cwd=ROOT,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    lines: list[str] = []
-    try:
-        deadline = time.monotonic() + 60
-        assert process.stdout is not None
-        while not any("oauth2/token" in line and "curl" in line for line in lines):
-            line = process.stdout.readline()
-            if not line:
-                raise RuntimeError(f"serve --demo exited with {process.wait()}:\n{''.join(lines)}")
-            lines.append(line)
-            if time.monotonic() > deadline:
-                raise RuntimeError("serve --demo printed no full banner in time:\n" + "".join(lines))
-        threading.Thread(target=lambda: [None for _ in process.stdout], daemon=True).start()  # never block on a full pipe
-        yield "".join(lines)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    """The server's banner (everything printed up to the curl example that closes it)."""
+    with serve_subprocess("--demo", timeout=60) as server:
+        yield server.printed(until="curl -d grant_type=password")
 
 
 def test_the_banner_lists_the_dashboard_and_every_credential(served):

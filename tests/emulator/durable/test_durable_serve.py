@@ -64,23 +64,6 @@ class Writer(threading.Thread):
                 self.acknowledged[answer.json()["id"]] = fields
 
 
-def _start(data: Path, token: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "crm_harness", "serve", "--port", "0", "--admin-token", token,
-                             "--threads", str(WRITERS), "--data", str(data)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-
-
-def _base_url(process: subprocess.Popen) -> str:
-    assert process.stdout is not None
-    lines = []
-    for line in process.stdout:
-        lines.append(line)
-        if "listening on " in line:
-            threading.Thread(target=lambda: [None for _ in process.stdout], daemon=True).start()
-            return line.split("listening on ")[1].strip()
-    raise AssertionError(f"serve did not start: {''.join(lines)}")
-
-
 def _contacts(base: str, auth: dict) -> dict[str, dict]:
     found: dict[str, dict] = {}
     url = f"{base}/services/data/v59.0/query"
@@ -102,30 +85,22 @@ def test_sigkill_under_16_writers_loses_no_acknowledged_write(tmp_path):
     batches: list[list[str]] = []
     auth = None
     for round_ in range(KILLS):
-        process = _start(data, "admin")
-        try:
-            base = _base_url(process)
-            auth = auth or _login(base)  # the first round's session token is itself durable state
-            writers = [Writer(base, auth, number, round_) for number in range(WRITERS)]
+        with serve_subprocess("--threads", str(WRITERS), "--data", str(data)) as server:
+            auth = auth or _login(server.base_url)  # the first round's session token is itself durable state
+            writers = [Writer(server.base_url, auth, number, round_) for number in range(WRITERS)]
             for writer in writers:
                 writer.start()
             time.sleep(rng.uniform(0.4, 1.5))
-        finally:
-            process.send_signal(signal.SIGKILL)
-            process.wait()
+            server.process.send_signal(signal.SIGKILL)
+            server.process.wait()
         for writer in writers:
             writer.join(timeout=20)
             acknowledged.update(writer.acknowledged)
             batches.extend(writer.batches)
         assert sqlite3.connect(data).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
-    process = _start(data, "admin")
-    try:
-        base = _base_url(process)
-        stored = _contacts(base, auth)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with serve_subprocess("--data", str(data)) as server:
+        stored = _contacts(server.base_url, auth)
     assert len(acknowledged) > 50, "the writers made too few writes to prove anything"
     missing = [record_id for record_id in acknowledged if record_id not in stored]
     assert not missing, f"{len(missing)} acknowledged writes lost, e.g. {missing[:3]}"
@@ -175,18 +150,10 @@ def test_serve_refuses_a_foreign_data_file_and_warns_on_a_non_loopback_host(tmp_
                              capture_output=True, text=True, timeout=60)
     assert refused.returncode != 0 and "not a crm-harness state file" in refused.stderr
     assert foreign.read_text() == "my notes"
-    process = subprocess.Popen([sys.executable, "-m", "crm_harness", "serve", "--port", "0", "--host", "0.0.0.0"],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        assert process.stdout is not None
-        first = process.stdout.readline()
-        assert first.startswith("WARNING: binding 0.0.0.0"), first
-        base = _base_url(process).replace("0.0.0.0", "127.0.0.1")
-        answer = requests.get(f"{base}/__emulator/state", timeout=10)
+    with serve_subprocess("--host", "0.0.0.0") as server:
+        assert server.output[0].startswith("WARNING: binding 0.0.0.0"), server.output[0]
+        answer = requests.get(f"{server.base_url.replace('0.0.0.0', '127.0.0.1')}/__emulator/state", timeout=10)
         assert answer.status_code == 401  # the admin API wants the token in server mode
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.mark.slow
