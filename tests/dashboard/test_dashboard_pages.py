@@ -32,7 +32,7 @@ def rows(html: str, table_id: str) -> list[str]:
     ("/controls", ["Advance", "Unfreeze", "Add fault", "csrf_token"]),
     ("/aep", ["prod", "dev", "HARNESS@AdobeOrg"]),
     ("/aep/prod/connections", ["Salesforce base connection", "Contact", "Salesforce CRM", "credentials hidden"]),
-    ("/aep/prod/flows", ["Salesforce dataflow", "CRMToAEP", "every 1 hour", "success", "Salesforce CRM activation"]),
+    ("/aep/prod/flows", ["Salesforce dataflow", "CRMToAEP", "every hour", "success", "Salesforce CRM activation"]),
     ("/aep/prod/datasets", ["Salesforce target dataset"]),
     ("/aep/prod/profiles", ["VIP", "seg-vip", "Person00 Tester00", "realized", "VIP_Status__c"]),
     ("/aep/flows", ["Salesforce dataflow"]),
