@@ -64,21 +64,39 @@ def present(driver, css: str):
     return wait_for(driver, ec.presence_of_element_located((by("CSS_SELECTOR"), css)), f"no {css}")
 
 
+def log_in(server, driver, token: str) -> None:
+    present(driver, "#token").send_keys(token)
+    driver.find_element(by("CSS_SELECTOR"), "#login-form button").click()
+
+
+@pytest.fixture
+def logged_in(server, driver):
+    """The browser logged in (each test may run on its own xdist worker, with its own server and browser)."""
+    driver.get(server.base_url + UI)
+    present(driver, "header.top")
+    if driver.find_elements(by("ID"), "token"):
+        log_in(server, driver, server.admin_token)
+        wait_for(driver, lambda d: d.find_elements(by("ID"), "users"), "the overview did not open after login")
+    return driver
+
+
 def test_log_in_with_the_admin_token(server, driver):
     driver.get(server.base_url + UI)
+    driver.delete_all_cookies()  # logged out, whichever test this browser ran before
+    driver.get(server.base_url + UI)
     field = present(driver, "#token")
-    assert "Admin token" in driver.page_source and "Harness Demo Org" not in driver.page_source
+    assert "Admin token" in driver.page_source and not driver.find_elements(by("ID"), "users")
     field.send_keys("not the token")
     driver.find_element(by("CSS_SELECTOR"), "#login-form button").click()
     wait_for(driver, lambda d: "That is not the admin token" in d.page_source, "no refusal shown")
-    present(driver, "#token").send_keys(server.admin_token)
-    driver.find_element(by("CSS_SELECTOR"), "#login-form button").click()
-    wait_for(driver, lambda d: "Harness Demo Org" in d.page_source, "the overview did not open after login")
-    assert driver.current_url.endswith(UI)
+    log_in(server, driver, server.admin_token)
+    wait_for(driver, lambda d: d.find_elements(by("ID"), "users"), "the overview did not open after login")
+    assert driver.current_url.endswith(UI) and "admin@example.com" in driver.page_source
     assert "harness-client-secret" not in driver.page_source and "password123" not in driver.page_source
 
 
-def test_search_a_contact_and_open_it(server, driver, api):
+def test_search_a_contact_and_open_it(server, logged_in, api):
+    driver = logged_in
     created = api.post(f"{server.base_url}/services/data/v59.0/sobjects/Contact", json={
         "FirstName": "Zebulon", "LastName": "Quixote", "Email": "zeb.quixote@example.com", "Title": "Navigator"})
     assert created.status_code == 201, created.text
@@ -97,7 +115,8 @@ def test_search_a_contact_and_open_it(server, driver, api):
     assert "Navigator" in driver.page_source and "zeb.quixote@example.com" in driver.page_source
 
 
-def test_advance_the_clock_a_day_and_watch_a_scheduled_run_appear(server, driver):
+def test_advance_the_clock_a_day_and_watch_a_scheduled_run_appear(server, logged_in):
+    driver = logged_in
     base = server.base_url
     with requests.Session() as http:
         now = http.get(f"{base}/__emulator/clock", headers={"X-Admin-Token": server.admin_token}).json()["now"]
@@ -123,7 +142,8 @@ def test_advance_the_clock_a_day_and_watch_a_scheduled_run_appear(server, driver
     assert "success" in runs[0].text and "Salesforce dataflow" in runs[0].text
 
 
-def test_inject_a_fault_and_see_it_in_the_journal(server, driver, api):
+def test_inject_a_fault_and_see_it_in_the_journal(server, logged_in, api):
+    driver = logged_in
     driver.get(f"{server.base_url}{UI}/controls")
     path = present(driver, "#fault-path")
     path.clear()

@@ -6,9 +6,8 @@ import zlib
 
 import pytest
 
-from conftest import SF, UI, build_world, csrf_of
+from dashboard_world import SF, UI, build_world, csrf_of, plain_emulator
 from emulator.app import create_app
-from emulator.pytest_plugin import fresh_emulator
 
 TOKEN = "the-admin-token-5f8a"
 PAGES = ("", "/objects", "/objects/Contact", "/fields", "/limits", "/journal", "/controls", "/aep",
@@ -35,7 +34,7 @@ def login(client, token: str = TOKEN, next_page: str | None = None):
 
 
 def test_in_process_every_page_is_open():
-    client = create_app(fresh_emulator()).test_client()
+    client = create_app(plain_emulator()).test_client()
     for path in PAGES[:-1]:
         assert client.get(UI + path).status_code == 200, path
 
@@ -47,7 +46,7 @@ def test_server_mode_answers_401_with_a_login_form_without_the_token(served, pat
     assert response.status_code == 401
     html = text(response)
     assert 'id="login-form"' in html and 'name="token"' in html and csrf_of(html)
-    assert "Harness Demo Org" not in html
+    assert "Dashboard Test Org" not in html
 
 
 def test_a_wrong_header_is_401_and_the_right_one_200(served):

@@ -6,9 +6,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from conftest import UI, build_world, csrf_of
+from dashboard_world import UI, build_world, csrf_of, plain_emulator
 from emulator.app import create_app
-from emulator.pytest_plugin import fresh_emulator
 
 
 def text(response) -> str:
@@ -21,7 +20,7 @@ def rows(html: str, table_id: str) -> list[str]:
 
 
 @pytest.mark.parametrize("path, expected", [
-    ("", ["Harness Demo Org", "admin@example.com", "ops@example.com", "harness-client-id", "ops-client-id",
+    ("", ["Dashboard Test Org", "admin@example.com", "ops@example.com", "harness-client-id", "ops-client-id",
           "HARNESS@AdobeOrg", "frozen"]),
     ("/objects", ["Contact", "61", "Account", "003"]),
     ("/objects/Contact", ["Ada Lovelace", "ada@example.com", "1–25 of 61 records", "ORDER BY CreatedDate DESC"]),
@@ -77,7 +76,7 @@ def test_records_are_paged_newest_first(client, world):
 
 
 def test_paging_past_soql_offset_limit_serves_the_right_rows():
-    emulator = fresh_emulator()
+    emulator = plain_emulator()
     emulator.clock.freeze()
     ids = []
     for batch in range(3):
@@ -203,7 +202,7 @@ def test_bad_input_is_a_clean_html_error(client, path, status):
 
 
 def test_pages_without_any_org_or_sandbox_answer_cleanly():
-    emulator = fresh_emulator()
+    emulator = plain_emulator()
     emulator.use_fixture({}, over_demo=False)
     client = create_app(emulator).test_client()
     assert client.get(UI).status_code == 200
@@ -238,7 +237,7 @@ def post_form(client, path: str, data: dict, page: str = "/controls"):
 
 
 def test_the_clock_controls_move_the_clock():
-    emulator = fresh_emulator()
+    emulator = plain_emulator()
     emulator.clock.freeze()
     client = create_app(emulator).test_client()
     before = emulator.now()

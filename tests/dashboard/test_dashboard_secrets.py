@@ -7,7 +7,7 @@ import re
 from collections import deque
 from urllib.parse import urljoin, urlsplit
 
-from conftest import UI, build_world
+from dashboard_world import UI, build_world
 
 LINK = re.compile(r'href="([^"]+)"')
 MAX_PAGES = 400
