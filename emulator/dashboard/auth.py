@@ -19,7 +19,8 @@ import hmac
 import secrets
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, redirect, render_template, request, session, url_for
+from flask import Flask, Request, current_app, redirect, render_template, request, session, url_for
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
 
 from .blueprint import bp, emulator
@@ -36,7 +37,8 @@ def init_auth(app: Flask) -> None:
     """Secret key, cookie settings and CSRFProtect (checking nothing unless a dashboard view asks)."""
     if not app.secret_key:
         app.secret_key = PROCESS_SECRET
-    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
+    if type(app.session_interface) is SecureCookieSessionInterface:
+        app.session_interface = DashboardSessions()
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # the token lives as long as the session
     app.config["SESSION_COOKIE_NAME"] = "crm_harness_ui"
@@ -44,6 +46,16 @@ def init_auth(app: Flask) -> None:
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     csrf.init_app(app)
+
+
+class DashboardSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions on the dashboard's paths only: the emulated APIs' requests get the null
+    session, without the ~35 µs a cookie session costs to open (and never a ``Vary: Cookie``)."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if not request.path.startswith(bp.url_prefix):
+            return None  # Flask then uses make_null_session, and never saves it
+        return super().open_session(app, request)
 
 
 def expected_token() -> str | None:

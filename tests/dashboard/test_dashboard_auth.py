@@ -187,3 +187,14 @@ def test_the_api_answers_carry_no_dashboard_cookie(served):
     world, _client = served
     response = world.rest("GET", "limits")
     assert "Set-Cookie" not in response.headers and "Vary" not in response.headers
+
+
+def test_only_dashboard_requests_open_a_cookie_session(served):
+    world, _client = served
+    interface = world.app.session_interface
+    with world.app.test_request_context("/services/data/v59.0/limits"):
+        from flask import request
+        assert interface.open_session(world.app, request) is None  # the null session: no cookie parsed
+    with world.app.test_request_context(f"{UI}/objects"):
+        from flask import request
+        assert interface.open_session(world.app, request) is not None
