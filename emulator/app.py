@@ -18,6 +18,7 @@ from .core import admin
 from .core.errors import ApiError, generic_error
 from .core.front import FrontDispatcher
 from .core.routes import RouteRegistry
+from . import dashboard
 from .aep import ims
 from .aep.flowservice import routes as flowservice
 from .aep.profiles import admin_routes as aep_profiles
@@ -56,6 +57,7 @@ def create_app(emulator: Emulator | None = None, config: EmulatorConfig | None =
     routes = RouteRegistry(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+    dashboard.init_app(app)  # /__emulator/ui: its blueprint, login and CSRF on its own forms
     hot_routes.register(routes, emulator)
     routes.freeze()
 

@@ -48,6 +48,11 @@ class Journal:
         with self._lock:
             self._entries.append(entry)
 
+    def recent(self) -> list[JournalEntry]:
+        """The entries themselves, oldest first (read-only): for readers that filter before formatting."""
+        with self._lock:
+            return list(self._entries)
+
     def entries(self, limit: int | None = None) -> list[dict]:
         with self._lock:
             items = list(self._entries)
