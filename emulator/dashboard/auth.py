@@ -103,12 +103,12 @@ def _safe_next(target: str | None) -> str:
 
 @bp.before_request
 def guard():
-    """401 (the login form) without the token; CSRF on every POST."""
+    """401 (the login form) without the token, before anything else; then CSRF on every POST."""
+    if request.endpoint not in OPEN_ENDPOINTS and not authorized():
+        return login_page(401)
     if request.method == "POST":
         csrf.protect()
-    if request.endpoint in OPEN_ENDPOINTS or authorized():
-        return None
-    return login_page(401)
+    return None
 
 
 @bp.route("/login", methods=["GET", "POST"])
