@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import sqlite3
 import tempfile
 import threading
 import weakref
@@ -229,7 +230,13 @@ def open_data(emulator: Any, path: Path, passphrase: str | None = None) -> tuple
         persister.save()
         restored = True
     else:
-        persister = Persister(emulator, StateFile.create(path, data_key(path, create=True, passphrase=passphrase)))
+        if not path.parent.is_dir():
+            raise StateFileError(f"cannot create {path}: the folder {path.parent} does not exist")
+        try:
+            state_file = StateFile.create(path, data_key(path, create=True, passphrase=passphrase))
+        except (OSError, sqlite3.Error) as exc:
+            raise StateFileError(f"cannot create {path}: {exc}") from None
+        persister = Persister(emulator, state_file)
         persister.save()
         restored = False
     emulator.persister = persister

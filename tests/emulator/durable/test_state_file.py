@@ -262,3 +262,8 @@ def test_a_query_locator_goes_on_after_a_restart(state_path):
     names = [r["LastName"] for r in body["records"]] + [r["LastName"] for r in more.json()["records"]]
     assert names[:400] == sorted(names[:400]) and len(more.json()["records"]) == 200
     assert more.json()["records"][0]["attributes"]["type"] == "Contact"
+
+
+def test_a_data_path_in_a_missing_folder_is_a_clear_error(tmp_path):
+    with pytest.raises(StateFileError, match="does not exist"):
+        start(tmp_path / "no" / "such" / "state.db")
