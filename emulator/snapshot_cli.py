@@ -48,7 +48,10 @@ def snapshot() -> None:
 def save(file: Path, url: str, admin_token: str | None, passphrase: str) -> None:
     """Write the server's state (records, org, tokens, flows, runs, clock…) to FILE."""
     answer = _call("GET", url, admin_token, passphrase)
-    file.write_bytes(answer.content)
+    try:
+        file.write_bytes(answer.content)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {file}: {exc.strerror}") from None
     click.echo(f"saved {len(answer.content)} bytes to {file}")
 
 
