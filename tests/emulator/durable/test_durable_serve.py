@@ -157,12 +157,16 @@ def test_serve_refuses_a_foreign_data_file_and_warns_on_a_non_loopback_host(tmp_
 
 
 @pytest.mark.slow
-def test_the_scenario_library_passes_against_a_durable_server_and_its_file_reloads(tmp_path):
+def test_the_stateful_scenarios_pass_against_a_durable_server_and_its_file_reloads(tmp_path):
     """Every kind of state the library makes (bulk jobs, cursors, flows, runs, journals…) saves and loads."""
     data = tmp_path / "state.db"
     root = Path(__file__).resolve().parents[3]
     with serve_subprocess("--data", str(data)) as server:
-        run = subprocess.run([sys.executable, "-m", "crm_harness", "run", "scenarios/", "--server", server.base_url,
+        # the folders whose scenarios leave the most kinds of state: bulk jobs, cursors, custom fields, deletions,
+        # flows, runs, datasets, profiles, destination journals, the campaign's exports (tests/scenarios runs all)
+        folders = [f"scenarios/library/{name}" for name in ("aep", "salesforce/data", "seed000_destination",
+                                                            "seed003_campaign_sync")]
+        run = subprocess.run([sys.executable, "-m", "crm_harness", "run", *folders, "--server", server.base_url,
                               "--admin-token", server.admin_token, "-q"], cwd=root, capture_output=True, text=True,
                              timeout=600)
         assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
