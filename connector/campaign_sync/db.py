@@ -96,6 +96,47 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (crm_object, crm_id)
     );
     """,
+    # 3: a batch whose every row came back records its done rows as its range (done_range = 1) instead of
+    #    rewriting them one by one. The per-row table becomes export_rows, whose state is what was written (a row
+    #    done through its batch's range stays 'pending' there); export_journal is a view with each row's real state:
+    #    a 'pending' row at or below the last range-done position of its run and operation is done.
+    #    export_rows is a copy of version 2's export_journal whose CHECKs read `= … OR …` instead of `IN (…)`: the
+    #    same rule, but SQLite 3.40 spends ~0.7 µs per row on a CHECK against a list of three constants (next to
+    #    nothing on the OR form), and a run writes one row per recipient. Nor has it an index of pending rows:
+    #    pending rows are read through the primary key from the done-through position up (see journal.py).
+    """
+    CREATE TABLE export_rows (
+        run_id INTEGER NOT NULL REFERENCES export_runs (id),
+        position INTEGER NOT NULL,
+        recipient_id INTEGER NOT NULL,
+        operation TEXT NOT NULL CHECK (operation = 'insert' OR operation = 'update'),
+        state TEXT NOT NULL CHECK (state = 'pending' OR state = 'done' OR state = 'rejected'),
+        batch_id TEXT,
+        error_symbol TEXT,
+        error_message TEXT,
+        PRIMARY KEY (run_id, position)
+    ) WITHOUT ROWID;
+    INSERT INTO export_rows (run_id, position, recipient_id, operation, state, batch_id, error_symbol, error_message)
+    SELECT run_id, position, recipient_id, operation, state, batch_id, error_symbol, error_message
+    FROM export_journal;
+    DROP TABLE export_journal;
+    ALTER TABLE export_batches ADD COLUMN done_range INTEGER NOT NULL DEFAULT 0
+        CHECK (done_range = 0 OR done_range = 1);
+    CREATE INDEX export_batches_done_range ON export_batches (run_id, operation, last_position) WHERE done_range = 1;
+    CREATE VIEW export_journal AS
+    SELECT r.run_id, r.position, r.recipient_id, r.operation,
+           CASE WHEN r.state = 'pending' AND r.position <= (
+                    SELECT max(d.last_position) FROM export_batches d
+                    WHERE d.run_id = r.run_id AND d.operation = r.operation AND d.done_range = 1)
+                THEN 'done' ELSE r.state END AS state,
+           CASE WHEN r.state = 'pending' THEN (
+                    SELECT d.id FROM export_batches d
+                    WHERE d.run_id = r.run_id AND d.operation = r.operation AND d.done_range = 1
+                      AND d.last_position >= r.position ORDER BY d.last_position LIMIT 1)
+                ELSE r.batch_id END AS batch_id,
+           r.error_symbol, r.error_message
+    FROM export_rows r
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -32,10 +32,11 @@ import sqlite3
 import time
 import uuid
 from collections import defaultdict
+from itertools import chain
 from dataclasses import dataclass, field
 from operator import itemgetter
 from datetime import timedelta
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 from connector.salesforce import NotFound, SalesforceClient, SalesforceError
 from connector.salesforce.bulk2 import NULL, BulkJobTimeout, wait
@@ -126,6 +127,23 @@ class _Matcher:
         return position
 
 
+class _Done:
+    """The rows of a batch that came back done: their positions and CRM Ids, as two parallel lists."""
+
+    __slots__ = ("positions", "ids")
+
+    def __init__(self) -> None:
+        self.positions: list[int] = []
+        self.ids: list[Any] = []
+
+    def add(self, position: int, crm_id: Any) -> None:
+        self.positions.append(position)
+        self.ids.append(crm_id)
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+
 class _Exporter:
     def __init__(self, client: SalesforceClient, conn: sqlite3.Connection, spec: ExportSpec, run: journal.Run,
                  outcome: Outcome, now: Clock) -> None:
@@ -136,6 +154,10 @@ class _Exporter:
         self.key: str | None = settings["key"]
         self.tz = zone(settings["timezone"])
         self.batch_size = spec.batch_size or DEFAULT_BATCH[run.mode]
+        # per operation, the last position read by this process: every row read is rejected, or sent in a batch
+        # settled before the next read, so no pending row is at or below it unless a batch left rows without a
+        # result or was aborted (then it is forgotten): the next read starts above it
+        self.read: dict[str, int] = {}
 
     # -- payloads ------------------------------------------------------------------------------
     def _header(self, operation: str) -> list[str]:
@@ -148,47 +170,60 @@ class _Exporter:
             columns.append(self.key)
         return columns
 
-    def _payloads(self, rows: list[journal.JournalRow],
-                  cells: bool = False) -> tuple[list[journal.JournalRow], list[Any]]:
+    def _payloads(self, operation: str, rows: list[journal.PendingRow],
+                  cells: bool = False) -> tuple[list[journal.PendingRow], list[Any]]:
         """The rows that can be sent and their payloads; the others are rejected now.
 
-        With `cells`, each payload is the row's CSV cells (a tuple of strings, in `_header` order) instead of a dict.
+        `rows` are the journal's (position, CRM Id, value…, present) tuples (:func:`journal.pending`). With `cells`,
+        each payload is the row's CSV cells (a tuple of strings, in `_header` order) instead of a dict.
         """
         kept, payloads, rejected = [], [], []
-        plan = [(m.remote, index, self.types[m.remote], m.conversion) for index, m in enumerate(self.maps)]
-        key_index = len(self.maps)
+        if None in map(itemgetter(-1), rows):  # a recipient deleted since the run started: nothing to send
+            rejected = [(row, Reject("RECIPIENT_DELETED", f"recipient {row[0]} was deleted after the export started; "
+                                                          "nothing was sent for it"))
+                        for row in rows if row[-1] is None]
+            rows = [row for row in rows if row[-1] is not None]
+        plan = [(m.remote, index, self.types[m.remote], m.conversion) for index, m in enumerate(self.maps, start=2)]
+        key_index = 2 + len(self.maps)  # a local key column comes after the mapped ones
         tz = self.tz
         # fields whose value goes out as it is read (export_value leaves it unchanged): their cells need no conversion
         plain = cells and all(conversion == "copy_paste" or field_type not in CONVERTED_TYPES
                               for _, _, field_type, conversion in plan)
-        for row in rows:
-            payload: dict[str, Any] = {}
-            if row.operation == "update":
-                key = row.crm_id if self.key == CRM_ID_KEY else row.values[key_index]
-                if not key:
-                    rejected.append((row, Reject("MISSING_KEY", f"the primary key {self.key} has no value")))
+        if plain and operation == "insert":
+            # the usual bulk insert: the cells are the values read, as they are (a null or a number is written by
+            # _cell, like every value that is not a string)
+            kept, payloads = rows, list(map(itemgetter(slice(2, key_index)), rows))
+            if set(map(type, chain.from_iterable(payloads))) - {str}:
+                payloads = [tuple([value if type(value) is str else _cell(value) for value in payload])
+                            for payload in payloads]
+        else:
+            for row in rows:
+                payload: dict[str, Any] = {}
+                if operation == "update":
+                    key = row[1] if self.key == CRM_ID_KEY else row[key_index]
+                    if not key:
+                        rejected.append((row, Reject("MISSING_KEY", f"the primary key {self.key} has no value")))
+                        continue
+                    payload["Id"] = key
+                if plain:
+                    kept.append(row)
+                    head = tuple([_cell(value) for value in payload.values()])  # the Id of an update
+                    payloads.append(head + tuple([value if type(value) is str else _cell(value)
+                                                  for value in row[2:key_index]]))
                     continue
-                payload["Id"] = key
-            values = row.values
-            if plain:
+                try:
+                    for remote, index, field_type, conversion in plan:
+                        payload[remote] = export_value(row[index], field_type, conversion, tz)
+                except ConversionError as error:
+                    rejected.append((row, Reject("CONVERSION_ERROR", str(error))))
+                    continue
                 kept.append(row)
-                head = tuple([_cell(value) for value in payload.values()])  # the Id of an update
-                payloads.append(head + tuple([value if type(value) is str else _cell(value)
-                                              for value in values[:key_index]]))
-                continue
-            try:
-                for remote, index, field_type, conversion in plan:
-                    payload[remote] = export_value(values[index], field_type, conversion, tz)
-            except ConversionError as error:
-                rejected.append((row, Reject("CONVERSION_ERROR", str(error))))
-                continue
-            kept.append(row)
-            payloads.append(tuple([_cell(value) for value in payload.values()]) if cells else payload)
+                payloads.append(tuple([_cell(value) for value in payload.values()]) if cells else payload)
         if rejected:
-            journal.reject_now(self.conn, self.run, [(row.position, r.error_symbol, r.error_message)
+            journal.reject_now(self.conn, self.run, [(row[0], r.error_symbol, r.error_message)
                                                      for row, r in rejected])
             for row, reject in rejected:
-                self._count_reject(row.recipient_id, reject)
+                self._count_reject(row[0], reject)  # a run's position is its recipient's id
         return kept, payloads
 
     def _count_reject(self, recipient_id: int, reject: Reject, crm_id: str | None = None) -> None:
@@ -196,33 +231,30 @@ class _Exporter:
         self.outcome.processed += 1
         self.outcome.reject(reject)
 
-    def _settle(self, batch: dict[str, Any], state: str, positions: list[int], keys: dict[int, str | None],
-                results: dict[int, tuple[str, Any]]) -> None:
-        """results: position -> ("done", crm_id) | ("rejected", Reject); rows without one stay pending."""
+    def _settle(self, batch: dict[str, Any], state: str, positions: list[int], done: _Done,
+                rejected: list[tuple[int, Reject, str | None]]) -> None:
+        """Record a batch's results. `done`: positions and CRM Ids; `rejected`: (position, reject, CRM Id);
+        each position at most once. The batch's other positions get no result: they stay pending."""
         operation = batch["operation"]
-        links, rejected, back, done = [], [], [], 0
-        for position in positions:
-            found = results.get(position)
-            if found is None:
-                back.append(position)
-            elif found[0] == "done":
-                done += 1
-                if operation == "insert":
-                    links.append((position, found[1]))
-            else:
-                rejected.append((position, found[1]))
-        journal.settle(self.conn, self.run, batch, state, links,
-                       [(p, r.error_symbol, r.error_message) for p, r in rejected], back)
-        self.outcome.processed += done
+        back: list[int] = []
+        if len(done) + len(rejected) < len(positions):
+            answered = set(done.positions).union(position for position, *_ in rejected)
+            back = [position for position in positions if position not in answered]
+        if back or state == "aborted":
+            self.read.clear()  # rows to read again
+        rejected = sorted(rejected, key=itemgetter(0))  # reported in journal order
+        journal.settle(self.conn, self.run, batch, state, (done.positions, done.ids) if operation == "insert" else None,
+                       [(p, r.error_symbol, r.error_message) for p, r, _ in rejected], back)
+        self.outcome.processed += len(done)
         if operation == "insert":
-            self.outcome.inserted += done
+            self.outcome.inserted += len(done)
         else:
-            self.outcome.updated += done
-        for position, reject in rejected:
-            self._count_reject(position, reject, keys.get(position))  # a run's position is its recipient's id
+            self.outcome.updated += len(done)
+        for position, reject, crm_id in rejected:
+            self._count_reject(position, reject, crm_id)  # a run's position is its recipient's id
 
     # -- bulk ----------------------------------------------------------------------------------
-    def _bulk_results(self, job_id: str, which: str, header: list[str]) -> Iterator[tuple[str | None, tuple]]:
+    def _bulk_results(self, job_id: str, which: str, header: list[str]) -> list[tuple[str | None, tuple]]:
         """(sf__Id for a successful result, sf__Error for a failed one; the sent columns' values) of each result row."""
         text = self.client.request("GET", f"jobs/ingest/{job_id}/{which}", headers={"Accept": "text/csv"}).text
         reader = csv.reader(io.StringIO(text, newline=""))
@@ -231,16 +263,12 @@ class _Exporter:
         absent = None if which == "successfulResults" else ""
         extra = columns.index(wanted) if wanted in columns else None
         sent = [columns.index(name) for name in header] if set(header) <= set(columns) else None
-        if sent and len(sent) == 1:
-            index = sent[0]
-            pick = lambda values: (values[index],)  # noqa: E731
-        elif sent:
-            pick = itemgetter(*sent)
-        else:
-            pick = lambda values: ()  # noqa: E731
-        for values in reader:
-            if values:
-                yield (values[extra] if extra is not None else absent), pick(values)
+        rows = filter(None, reader)  # without blank lines; each row's list is dropped once its cells are picked
+        if extra is not None and sent:
+            # the usual case: (found, sent cell…) picked as one tuple of strings per row, then split
+            return [(picked[0], picked[1:]) for picked in map(itemgetter(extra, *sent), rows)]
+        return [(values[extra] if extra is not None else absent, tuple([values[i] for i in sent or ()]))
+                for values in rows]
 
     def _bulk_reconcile(self, batch: dict[str, Any], positions: list[int] | None = None,
                         cells: list[tuple[str, ...]] | None = None) -> None:
@@ -255,7 +283,7 @@ class _Exporter:
         if info.get("state") == "Open":
             # never closed: Salesforce will not process it; abort it and send its rows again
             self.client.request("PATCH", f"jobs/ingest/{job_id}", json={"state": "Aborted"})
-            self._settle(batch, "aborted", positions, {}, {})
+            self._settle(batch, "aborted", positions, _Done(), [])
             return
         if info.get("state") not in ("JobComplete", "Failed", "Aborted"):
             info = wait(self.client, "ingest", job_id, self.spec.poll_interval, self.spec.poll_timeout,
@@ -269,32 +297,46 @@ class _Exporter:
         count = len(positions)
         following = 0  # rows [0, following) are matched in order
         matcher: _Matcher | None = None
-        keys: dict[int, str | None] = {}
-        results: dict[int, tuple[str, Any]] = {}
+        done = _Done()
+        rejected: list[tuple[int, Reject, str | None]] = []
         for kind, which in (("done", "successfulResults"), ("rejected", "failedResults")):
-            for found, key in self._bulk_results(job_id, which, header):
-                if matcher is None:
-                    if following < count and cells[following + 1] == key:
-                        position = positions[following]
-                        following += 1
-                    else:
+            answers = list(self._bulk_results(job_id, which, header))
+            founds, keys = list(map(itemgetter(0), answers)), list(map(itemgetter(1), answers))
+            del answers
+            end = following + len(keys)
+            if matcher is None and end <= count and keys == cells[following + 1:end + 1]:
+                matched: list[int | None] = positions[following:end]  # all in order (the usual case): one comparison
+                following = end
+            else:
+                matched = []
+                for key in keys:
+                    if matcher is None:
+                        if following < count and cells[following + 1] == key:
+                            matched.append(positions[following])
+                            following += 1
+                            continue
                         matcher = _Matcher(zip(positions[following:], cells[following + 1:]))
-                        position = matcher.take(key)
-                else:
-                    position = matcher.take(key)
+                    matched.append(matcher.take(key))
+            if kind == "done" and None not in matched:
+                done.positions.extend(matched)
+                done.ids.extend(founds)
+                continue
+            for position, found, key in zip(matched, founds, keys):
                 if position is None:
                     continue
-                if operation == "update":
-                    keys[position] = key[0]
-                results[position] = ("done", found) if kind == "done" else ("rejected", parse_bulk_error(found))
-        if info.get("state") == "JobComplete":
+                if kind == "done":
+                    done.add(position, found)
+                else:
+                    rejected.append((position, parse_bulk_error(found),
+                                     key[0] if operation == "update" and key else None))
+        if info.get("state") == "JobComplete" and len(done) + len(rejected) < count:
             # every row was processed: a row whose result cannot be matched is reported, never sent again
-            for position in positions:
-                if position not in results:
-                    results[position] = ("rejected", Reject("UNRECONCILED", f"processed by bulk job {job_id} but "
-                                                            "its result could not be matched; check it in the CRM"))
-        del cells, matcher
-        self._settle(batch, "done", positions, keys, results)
+            answered = set(done.positions).union(position for position, *_ in rejected)
+            rejected.extend((position, Reject("UNRECONCILED", f"processed by bulk job {job_id} but its result "
+                                              "could not be matched; check it in the CRM"), None)
+                            for position in positions if position not in answered)
+        del cells, matcher, founds, keys
+        self._settle(batch, "done", positions, done, rejected)
         if info.get("state") != "JobComplete":
             raise JobEndedBadly(400, info.get("state", "").upper() or "FAILED",
                                 f"bulk job {job_id} ended {info.get('state')}: {info.get('errorMessage', '')}")
@@ -315,29 +357,29 @@ class _Exporter:
         self._bulk_reconcile(batch, positions, cells)
 
     # -- collections ---------------------------------------------------------------------------
-    def _collections_batch(self, operation: str, rows: list[journal.JournalRow],
+    def _collections_batch(self, operation: str, rows: list[journal.PendingRow],
                            payloads: list[dict[str, Any]]) -> None:
         batch_id = f"collections-{uuid.uuid4().hex}"
         sent_at = (self.now() - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
-        batch = {"id": batch_id, "operation": operation, "first_position": rows[0].position,
-                 "last_position": rows[-1].position}
-        journal.mark_sent(self.conn, self.run, batch_id, "collections", operation, rows[0].position,
-                          rows[-1].position, json.dumps(payloads), sent_at)
+        batch = {"id": batch_id, "operation": operation, "first_position": rows[0][0],
+                 "last_position": rows[-1][0]}
+        journal.mark_sent(self.conn, self.run, batch_id, "collections", operation, rows[0][0],
+                          rows[-1][0], json.dumps(payloads), sent_at)
         send = create_many if operation == "insert" else update_many
         answers = send(self.client, self.run.sobject, payloads)
-        results: dict[int, tuple[str, Any]] = {}
+        done = _Done()
+        rejected: list[tuple[int, Reject, str | None]] = []
         for row, payload, answer in zip(rows, payloads, answers):
             if answer.get("success"):
-                results[row.position] = ("done", answer.get("id") or payload.get("Id"))
+                done.add(row[0], answer.get("id") or payload.get("Id"))
             else:
-                results[row.position] = ("rejected", from_collection_errors(answer.get("errors", [])))
-        self._settle(batch, "done", [row.position for row in rows],
-                     {row.position: payload.get("Id") for row, payload in zip(rows, payloads)}, results)
+                rejected.append((row[0], from_collection_errors(answer.get("errors", [])), payload.get("Id")))
+        self._settle(batch, "done", [row[0] for row in rows], done, rejected)
 
     def _collections_reconcile(self, batch: dict[str, Any]) -> None:
         positions = journal.batch_positions(self.conn, self.run, batch)
         if batch["operation"] == "update" or not positions:
-            self._settle(batch, "aborted", positions, {}, {})  # idempotent: resend
+            self._settle(batch, "aborted", positions, _Done(), [])  # idempotent: resend
             return
         payloads = json.loads(batch["body"])
         fields = [m.remote for m in self.maps]
@@ -347,14 +389,14 @@ class _Exporter:
         wanted: dict[tuple[str, ...], list[int]] = defaultdict(list)
         for position, payload in zip(positions, payloads):
             wanted[tuple(_norm(payload.get(name)) for name in fields)].append(position)
-        results: dict[int, tuple[str, Any]] = {}
+        done = _Done()
         for record in self.client.query(soql):
             if record["Id"] in known:
                 continue
             matches = wanted.get(tuple(_norm(record.get(name)) for name in fields))
             if matches:
-                results[matches.pop(0)] = ("done", record["Id"])
-        self._settle(batch, "done", positions, {}, results)
+                done.add(matches.pop(0), record["Id"])
+        self._settle(batch, "done", positions, done, [])
 
     def _user_id(self) -> str:
         token = self.client.token
@@ -373,18 +415,20 @@ class _Exporter:
 
     def _send_next(self, operation: str) -> bool:
         """Send the next batch of pending rows; False when none is left."""
-        rows = journal.pending(self.conn, self.run, operation, self.batch_size, self._columns())
+        rows = journal.pending(self.conn, self.run, operation, self.batch_size, self._columns(),
+                               self.read.get(operation))
         if not rows:
             return False
+        self.read[operation] = rows[-1][0]
         bulk = self.run.mode == "bulk"
-        kept, payloads = self._payloads(rows, cells=bulk)
+        kept, payloads = self._payloads(operation, rows, cells=bulk)
         del rows
         if not kept:
             return True
         if not bulk:
             self._collections_batch(operation, kept, payloads)
             return True
-        positions = [row.position for row in kept]
+        positions = list(map(itemgetter(0), kept))
         cells = payloads  # one tuple of strings per row, in _header order ("Id" first for an update)
         cells.insert(0, tuple(self._header(operation)))
         del kept, payloads  # the records are many: let them go before Salesforce processes the job

@@ -142,8 +142,8 @@ def test_5xx_burst_on_reading_results_then_restart_reconciles_without_resending(
     exactly_once(sf, db, 6)
 
 
-def test_collections_insert_interrupted_after_sending_is_queried_back_not_resent(sf, db, clock, monkeypatch):
-    add_recipients(db, people(5) + people(1))  # the last row duplicates the first: still two records
+def _killed_after_the_second_call(sf, db, clock, monkeypatch):
+    """Run a Collections export (3 rows a call) killed after its second call went out; the real ``settle``."""
     real_settle = journal_mod.settle
     calls = {"n": 0}
 
@@ -156,6 +156,12 @@ def test_collections_insert_interrupted_after_sending_is_queried_back_not_resent
     monkeypatch.setattr(journal_mod, "settle", crash_once)
     with pytest.raises(KeyboardInterrupt):
         run_export(sf, db, spec("collections", batch_size=3), now=clock.now)
+    return real_settle
+
+
+def test_collections_insert_interrupted_after_sending_is_queried_back_not_resent(sf, db, clock, monkeypatch):
+    add_recipients(db, people(5) + people(1))  # the last row duplicates the first: still two records
+    real_settle = _killed_after_the_second_call(sf, db, clock, monkeypatch)
     assert sf_count(sf) == 6  # both calls were processed by Salesforce
     monkeypatch.setattr(journal_mod, "settle", real_settle)
     resumed = run_export(sf, db, spec("collections", batch_size=3), now=clock.now)
@@ -210,3 +216,86 @@ def test_booleans_and_a_key_column_survive_the_local_json(sf, db, clock, mode):
     assert (outcome.status, outcome.inserted, outcome.updated) == ("ok", 1, 1)
     flags = {r["LastName"]: r["HasOptedOutOfEmail"] for r in sf.query("SELECT LastName, HasOptedOutOfEmail FROM Contact")}
     assert flags == {"Flag": True, "Keyed": False}
+
+
+def test_a_batch_with_rows_not_found_marks_its_rows_one_by_one_and_the_rest_go_out_again(sf, db, clock, monkeypatch):
+    """Rows of an interrupted insert call that Salesforce did not create stay pending and are sent again, once;
+    the batches whose every row came back record them through their range (schema version 3)."""
+    add_recipients(db, people(6))
+    real_settle = _killed_after_the_second_call(sf, db, clock, monkeypatch)
+    [lost] = sf.query("SELECT Id FROM Contact WHERE LastName = 'Person 004'")
+    sf.delete("Contact", lost["Id"])  # as if Salesforce had not created that one
+    monkeypatch.setattr(journal_mod, "settle", real_settle)
+    resumed = run_export(sf, db, spec("collections", batch_size=3), now=clock.now)
+    assert resumed.status == "ok" and resumed.inserted == 3  # two found back, one sent again
+    exactly_once(sf, db, 6)
+    batches = table(db, "export_batches")
+    assert [(b["state"], b["done_range"], b["first_position"], b["last_position"]) for b in batches] == [
+        ("done", 1, 1, 3), ("done", 0, 4, 6), ("done", 1, 5, 5)]
+    by_batch = {r["position"]: r["batch_id"] for r in table(db, "export_journal")}
+    assert by_batch == {1: batches[0]["id"], 2: batches[0]["id"], 3: batches[0]["id"], 4: batches[1]["id"],
+                        5: batches[2]["id"], 6: batches[1]["id"]}
+    written = dict(db.execute("SELECT position, state FROM export_rows"))  # what was written row by row
+    assert written == {1: "pending", 2: "pending", 3: "pending", 4: "done", 5: "pending", 6: "done"}
+
+
+def test_an_export_interrupted_under_schema_version_2_resumes_after_the_migration(sf, tmp_path, clock):
+    """A version-2 file (one journal row per record, done rows rewritten one by one) with a run half done."""
+    import sqlite3
+
+    from connector.campaign_sync import db as dbmod
+    from connector.campaign_sync import open_db
+    path = tmp_path / "v2.db"
+    old = sqlite3.connect(path, isolation_level=None)
+    for script in dbmod.MIGRATIONS[:2]:
+        old.executescript(script)
+    old.execute(f"PRAGMA application_id = {dbmod.APPLICATION_ID}")
+    old.execute("PRAGMA user_version = 2")
+    rows = people(5)
+    ids = [sf.create("Contact", {"LastName": r["last"], "Email": r["email"], "Birthdate": r["birth"]})
+           for r in rows[:2]]  # exported by the interrupted run
+    for number, row in enumerate(rows, start=1):
+        linked = ("Contact", ids[number - 1]) if number <= 2 else (None, None)
+        old.execute("INSERT INTO recipients (id, crm_object, crm_id, data) VALUES (?, ?, ?, ?)",
+                    (number, *linked, json.dumps(row)))
+    settings = {"mapping": [["LastName", "last", "default"], ["Email", "email", "default"],
+                            ["Birthdate", "birth", "default"]],
+                "types": {"LastName": "string", "Email": "email", "Birthdate": "date"}, "key": "crm_id",
+                "timezone": None}
+    old.execute("INSERT INTO export_runs VALUES (1, 'export-bulk', 'Contact', 'bulk', ?, 'running')",
+                (json.dumps(settings),))
+    old.execute("INSERT INTO export_batches VALUES ('750000000000001AAA', 1, 'bulk', 'insert', 1, 2, NULL, "
+                "'LastName,Email,Birthdate', 'done')")
+    for number in range(1, 6):
+        old.execute("INSERT INTO export_journal (run_id, position, recipient_id, operation, state, batch_id) "
+                    "VALUES (1, ?, ?, 'insert', ?, ?)", (number, number, "done" if number <= 2 else "pending",
+                                                          "750000000000001AAA" if number <= 2 else None))
+    old.close()
+    db = open_db(path)
+    try:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 3
+        assert [r["state"] for r in table(db, "export_journal")] == ["done", "done", "pending", "pending", "pending"]
+        resumed = run_export(sf, db, spec(), now=clock.now)
+        assert resumed.status == "ok" and resumed.variables["resumed"] == "true" and resumed.inserted == 3
+        exactly_once(sf, db, 5)
+        assert [(b["state"], b["done_range"]) for b in table(db, "export_batches")] == [("done", 0), ("done", 1)]
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize("mode, path", [("bulk", "/services/data/*/jobs/ingest"),
+                                        ("collections", "/services/data/*/composite/sobjects")])
+def test_a_recipient_deleted_before_its_row_is_sent_is_rejected_never_counted_done(sf, db, clock, crm_session,
+                                                                                   mode, path):
+    ids = add_recipients(db, people(5))
+    crm_session.post(f"{ADMIN}/faults", json={"path": path, "method": "POST", "drop": 3})
+    stopped = run_export(sf, db, spec(mode, batch_size=2), now=clock.now)
+    assert stopped.status == "error" and stopped.pending == 5 and sf_count(sf) == 0
+    with db:
+        db.execute("DELETE FROM recipients WHERE id = ?", (ids[1],))
+    resumed = run_export(sf, db, spec(mode, batch_size=2), now=clock.now)
+    assert resumed.status == "rejects" and resumed.inserted == 4
+    assert [(r.error_symbol, r.recipient_id) for r in resumed.rejects] == [("RECIPIENT_DELETED", ids[1])]
+    states = {r["recipient_id"]: r["state"] for r in table(db, "export_journal")}
+    assert states == {ids[0]: "done", ids[1]: "rejected", ids[2]: "done", ids[3]: "done", ids[4]: "done"}
+    assert sf_count(sf) == 4

@@ -114,9 +114,11 @@ def test_delta_field_falls_back_to_systemmodstamp_and_can_be_overridden():
 def test_database_is_created_with_its_schema_version(tmp_path):
     conn = open_db(tmp_path / "new.db")
     assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
-    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
     assert {"recipients", "options", "rejects", "process_errors", "export_runs", "export_batches",
             "export_journal", "crm_deleted"} <= tables
+    kinds = dict(conn.execute("SELECT name, type FROM sqlite_master WHERE name IN ('export_journal', 'export_rows')"))
+    assert kinds == {"export_journal": "view", "export_rows": "table"}  # schema 3: rows, and their state as a view
     conn.close()
     open_db(tmp_path / "new.db").close()  # reopening an up-to-date file is fine
 
